@@ -1,0 +1,93 @@
+// Attrs accessors, saved-tensor bookkeeping and the op registry built from ops/op_table.h.
+#include "op.h"
+
+#include <unordered_map>
+
+#include "ops/op_table.h"
+
+namespace nw {
+
+static const AttrValue& attr_or_throw(const std::map<std::string, AttrValue>& m, const std::string& key) {
+  auto it = m.find(key);
+  NW_CHECK(it != m.end(), "E_ARG", "missing argument '" + key + "'");
+  return it->second;
+}
+
+static int64_t as_int(const AttrValue& v, const std::string& key) {
+  if (auto p = std::get_if<int64_t>(&v)) return *p;
+  if (auto p = std::get_if<double>(&v)) return static_cast<int64_t>(*p);
+  if (auto p = std::get_if<bool>(&v)) return *p ? 1 : 0;
+  throw Error("E_ARG", "argument '" + key + "' must be an integer");
+}
+
+static double as_double(const AttrValue& v, const std::string& key) {
+  if (auto p = std::get_if<double>(&v)) return *p;
+  if (auto p = std::get_if<int64_t>(&v)) return static_cast<double>(*p);
+  if (auto p = std::get_if<bool>(&v)) return *p ? 1.0 : 0.0;
+  throw Error("E_ARG", "argument '" + key + "' must be a number");
+}
+
+int64_t Attrs::i(const std::string& key) const { return as_int(attr_or_throw(values_, key), key); }
+int64_t Attrs::i(const std::string& key, int64_t def) const { return has(key) ? i(key) : def; }
+double Attrs::f(const std::string& key) const { return as_double(attr_or_throw(values_, key), key); }
+double Attrs::f(const std::string& key, double def) const { return has(key) ? f(key) : def; }
+bool Attrs::b(const std::string& key, bool def) const {
+  if (!has(key)) return def;
+  return as_int(values_.at(key), key) != 0;
+}
+std::string Attrs::s(const std::string& key, const std::string& def) const {
+  if (!has(key)) return def;
+  if (auto p = std::get_if<std::string>(&values_.at(key))) return *p;
+  throw Error("E_ARG", "argument '" + key + "' must be a string");
+}
+std::vector<int64_t> Attrs::ints(const std::string& key) const {
+  const AttrValue& v = attr_or_throw(values_, key);
+  if (auto p = std::get_if<std::vector<int64_t>>(&v)) return *p;
+  if (auto p = std::get_if<std::vector<double>>(&v)) {
+    std::vector<int64_t> out;
+    for (double d : *p) out.push_back(static_cast<int64_t>(d));
+    return out;
+  }
+  return {as_int(v, key)};
+}
+std::vector<int64_t> Attrs::ints(const std::string& key, const std::vector<int64_t>& def) const {
+  return has(key) ? ints(key) : def;
+}
+
+void OpContext::save(const TensorList& ts) {
+  saved_ = ts;
+  saved_versions_.clear();
+  for (const auto& t : ts) saved_versions_.push_back(t.defined() ? t.impl()->version : 0);
+}
+
+TensorList OpContext::saved() const {
+  for (size_t i = 0; i < saved_.size(); ++i) {
+    NW_CHECK(!saved_[i].defined() || saved_[i].impl()->version == saved_versions_[i], "E_AUTOGRAD",
+             "a tensor needed for the gradient was modified in place after it was used; "
+             "clone it before modifying it");
+  }
+  return saved_;
+}
+
+#define NW_DECLARE_OP(name) extern const OpDef op_##name;
+NW_OPS(NW_DECLARE_OP)
+#undef NW_DECLARE_OP
+
+const std::vector<const OpDef*>& op_table() {
+#define NW_OP_PTR(name) &op_##name,
+  static const std::vector<const OpDef*> table = {NW_OPS(NW_OP_PTR)};
+#undef NW_OP_PTR
+  return table;
+}
+
+const OpDef* find_op(const std::string& name) {
+  static const std::unordered_map<std::string, const OpDef*> index = [] {
+    std::unordered_map<std::string, const OpDef*> m;
+    for (const OpDef* op : op_table()) m[op->name] = op;
+    return m;
+  }();
+  auto it = index.find(name);
+  return it == index.end() ? nullptr : it->second;
+}
+
+}  // namespace nw
