@@ -1,0 +1,24 @@
+// Bottom status line: the engine's version, SIMD, threads, devices and CUDA status, or what went wrong.
+import type { EngineView } from '../api/hooks';
+import { formatEngineView } from './format';
+
+export interface StatusLineProps {
+  status: EngineView;
+  onRestart: () => void;
+}
+
+export function StatusLine({ status, onRestart }: StatusLineProps) {
+  const failed = status.state === 'error' || status.state === 'disconnected';
+  return (
+    <footer className="status-line" role="status" aria-live="polite" data-state={status.state}>
+      <span className="status-dot" aria-hidden="true" />
+      <span className="status-text">{formatEngineView(status)}</span>
+      {status.state === 'error' && (
+        <button type="button" className="status-action" onClick={onRestart}>
+          Restart engine
+        </button>
+      )}
+      {failed && <span className="visually-hidden">Engine unavailable</span>}
+    </footer>
+  );
+}

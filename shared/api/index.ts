@@ -1,0 +1,8 @@
+// Public surface of the Api contract (types, schemas, method names, wire messages).
+export * from './api';
+export * from './app';
+export * from './engine';
+export * from './errors';
+export * from './methods';
+export * from './rpc';
+export * from './trainer';

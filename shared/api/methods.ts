@@ -1,0 +1,21 @@
+// The names of every Api call and event, without schemas, so the sandboxed preload stays tiny.
+
+export const apiMethodNames = ['getAppInfo', 'getEngineStatus', 'restartEngine'] as const;
+export type ApiMethodName = (typeof apiMethodNames)[number];
+
+export const apiEventNames = ['engineStatus'] as const;
+export type ApiEventName = (typeof apiEventNames)[number];
+
+export function isApiMethodName(value: unknown): value is ApiMethodName {
+  return typeof value === 'string' && (apiMethodNames as readonly string[]).includes(value);
+}
+
+export function isApiEventName(value: unknown): value is ApiEventName {
+  return typeof value === 'string' && (apiEventNames as readonly string[]).includes(value);
+}
+
+/** Electron IPC channels used by the preload and main/app. */
+export const ipcChannels = {
+  call: 'netwright:call',
+  event: 'netwright:event',
+} as const;
