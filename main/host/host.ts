@@ -1,0 +1,101 @@
+// The Api implementation shared by the Electron app, the browser-mode server and the CLI.
+import { platform } from 'node:os';
+import {
+  ApiError,
+  toErrorInfo,
+  type Api,
+  type ApiEventData,
+  type ApiEventName,
+  type AppInfo,
+  type EngineStatus,
+  type HostMode,
+  type Unsubscribe,
+} from '../../shared/api';
+import type { TrainerLauncher } from './launcher';
+import { TrainerClient } from './trainerClient';
+
+export interface HostOptions {
+  mode: HostMode;
+  version: string;
+  launcher: TrainerLauncher;
+  /** Checked before each launch so a missing build says "run npm run build:js". */
+  trainerEntry?: string;
+  timeoutMs?: number;
+}
+
+/** The host: an Api plus lifecycle. `start()` launches the trainer; `dispose()` stops it. */
+export interface Host extends Api {
+  /** Launches the trainer and resolves with the resulting status (never rejects). */
+  start(): Promise<EngineStatus>;
+  dispose(): void;
+}
+
+type Listener<E extends ApiEventName> = (data: ApiEventData<E>) => void;
+
+export function createHost(options: HostOptions): Host {
+  let status: EngineStatus = { state: 'starting' };
+  let trainer: TrainerClient | null = null;
+  let starting: Promise<EngineStatus> | null = null;
+  let disposed = false;
+  const listeners: { [E in ApiEventName]: Set<Listener<E>> } = { engineStatus: new Set() };
+
+  const setStatus = (next: EngineStatus): void => {
+    status = next;
+    for (const listener of listeners.engineStatus) listener(next);
+  };
+
+  const launch = async (): Promise<EngineStatus> => {
+    setStatus({ state: 'starting' });
+    const client = new TrainerClient({
+      launcher: options.launcher,
+      ...(options.trainerEntry !== undefined ? { entry: options.trainerEntry } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    });
+    trainer = client;
+    try {
+      await client.start();
+      client.onUnexpectedExit((error) => {
+        if (trainer === client && !disposed) setStatus({ state: 'error', error: error.toInfo() });
+      });
+      const info = await client.engineInfo();
+      if (trainer === client) setStatus({ state: 'ready', info });
+    } catch (error: unknown) {
+      if (trainer === client) setStatus({ state: 'error', error: toErrorInfo(error) });
+    }
+    return status;
+  };
+
+  const start = (): Promise<EngineStatus> => {
+    if (disposed) return Promise.resolve(status);
+    starting ??= launch().finally(() => {
+      starting = null;
+    });
+    return starting;
+  };
+
+  const appInfo: AppInfo = { name: 'Netwright', version: options.version, mode: options.mode, platform: platform() };
+
+  return {
+    start,
+    dispose() {
+      disposed = true;
+      trainer?.stop();
+      trainer = null;
+    },
+    getAppInfo: () => Promise.resolve(appInfo),
+    getEngineStatus: () => Promise.resolve(status),
+    async restartEngine() {
+      if (disposed) throw new ApiError('E_INTERNAL', 'The host has been shut down.');
+      if (starting !== null) await starting;
+      const old = trainer;
+      trainer = null;
+      old?.stop();
+      return start();
+    },
+    on<E extends ApiEventName>(event: E, listener: Listener<E>): Unsubscribe {
+      const set = listeners[event] as Set<Listener<E>>;
+      set.add(listener);
+      return () => set.delete(listener);
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// The trainer's link to its host: Node IPC (child_process.fork) or Electron's process.parentPort (utilityProcess).
+import type { TrainerToHost } from '../../shared/api';
+
+export interface HostChannel {
+  send(message: TrainerToHost): void;
+  onMessage(listener: (message: unknown) => void): void;
+  onDisconnect(listener: () => void): void;
+}
+
+/** The subset of Electron's ParentPort we use; declared here so the trainer needs no Electron types. */
+interface ParentPortLike {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (event: { data: unknown }) => void): unknown;
+}
+
+export function connectToHost(): HostChannel {
+  const parentPort = (process as NodeJS.Process & { parentPort?: ParentPortLike }).parentPort;
+  if (parentPort !== undefined) {
+    return {
+      send: (message) => parentPort.postMessage(message),
+      onMessage: (listener) => {
+        parentPort.on('message', (event) => listener(event.data));
+      },
+      // A utilityProcess is killed by Electron when its parent goes away.
+      onDisconnect: () => undefined,
+    };
+  }
+  const send = process.send?.bind(process);
+  if (send === undefined) {
+    throw new Error('E_TRAINER_START: the trainer must be started by the host (child_process.fork or utilityProcess.fork), not run directly.');
+  }
+  return {
+    send: (message) => {
+      send(message);
+    },
+    onMessage: (listener) => {
+      process.on('message', (message: unknown) => listener(message));
+    },
+    onDisconnect: (listener) => {
+      process.on('disconnect', listener);
+    },
+  };
+}
