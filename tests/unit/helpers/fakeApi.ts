@@ -1,0 +1,34 @@
+// An in-memory Api for tests of the transports (web server, IPC dispatch) without a trainer process.
+import type { Api, ApiEventData, EngineInfo, EngineStatus } from '../../../shared/api';
+
+export const fakeEngineInfo: EngineInfo = {
+  version: '9.9.9-test',
+  simd: 'avx2',
+  threads: 4,
+  physicalCores: 2,
+  cudaCompiled: false,
+  cudaStatus: 'not compiled',
+  devices: [{ id: 'cpu', kind: 'cpu', name: 'Test CPU', memoryBytes: 0 }],
+};
+
+export interface FakeApi extends Api {
+  emitStatus(status: EngineStatus): void;
+}
+
+export function createFakeApi(): FakeApi {
+  let status: EngineStatus = { state: 'ready', info: fakeEngineInfo };
+  const listeners = new Set<(data: ApiEventData<'engineStatus'>) => void>();
+  return {
+    getAppInfo: () => Promise.resolve({ name: 'Netwright', version: '0.0.0-test', mode: 'browser', platform: 'test' }),
+    getEngineStatus: () => Promise.resolve(status),
+    restartEngine: () => Promise.resolve(status),
+    on(_event, listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    emitStatus(next) {
+      status = next;
+      for (const listener of listeners) listener(next);
+    },
+  };
+}
