@@ -1,0 +1,42 @@
+// End to end: the renderer in Debian Chromium, against the browser-mode host and the real native engine.
+import { expect, test } from '@playwright/test';
+import { existsSync } from 'node:fs';
+import { engineInfo } from '../../native/ts/index';
+import { chromiumPath } from '../../playwright.config';
+
+test.skip(!existsSync(chromiumPath), `${chromiumPath} not found: install Chromium (apt-get install chromium) or set NETWRIGHT_CHROMIUM to run the e2e tests.`);
+
+function serverUrl(): string {
+  const url = process.env.NETWRIGHT_URL;
+  if (url === undefined) throw new Error('NETWRIGHT_URL is not set: tests/e2e/global-setup.ts did not run.');
+  return url;
+}
+
+test('the status line shows the real engine, the palette its empty state, and the canvas renders', async ({ page }, testInfo) => {
+  const info = engineInfo();
+  await page.goto(serverUrl());
+
+  const status = page.getByRole('status');
+  await expect(status).toContainText(`Engine ${info.version}`, { timeout: 30_000 });
+  await expect(status).toContainText(`${info.threads} thread`);
+  await expect(status).toContainText('devices: cpu (');
+  await expect(status).toContainText(`CUDA: ${info.cudaStatus}`);
+
+  await expect(page.getByRole('complementary', { name: 'Layer palette' })).toContainText('No layers yet');
+  const canvas = page.getByRole('region', { name: 'Canvas' });
+  await expect(canvas).toBeVisible();
+  await expect(canvas.locator('.react-flow__minimap')).toBeVisible();
+  await expect(canvas.locator('.react-flow__controls')).toBeVisible();
+
+  const screenshot = testInfo.outputPath('app.png');
+  await page.screenshot({ path: screenshot });
+  await testInfo.attach('app', { path: screenshot, contentType: 'image/png' });
+});
+
+test('the page refuses to load without the token', async ({ page }) => {
+  const url = new URL(serverUrl());
+  url.search = '';
+  const response = await page.goto(url.href);
+  expect(response?.status()).toBe(401);
+  await expect(page.locator('body')).toContainText('E_TOKEN');
+});

@@ -1,0 +1,41 @@
+// Starts the built browser-mode server (dist/main/web.mjs), reads its tokenised URL and hands it to the tests.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const entry = `${root}dist/main/web.mjs`;
+const urlPattern = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/;
+
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  if (!existsSync(entry)) throw new Error(`E_NOT_BUILT: ${entry} is missing: run \`npm run build:js\` (npm run test:e2e does).`);
+  const server = spawn(process.execPath, [entry], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NETWRIGHT_NO_OPEN: '1' } });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`browser-mode server printed no URL within 20 s:\n${output}`)), 20_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString('utf8');
+      const match = urlPattern.exec(output);
+      if (match?.[1] !== undefined) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    server.stdout.on('data', onData);
+    server.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      process.stderr.write(chunk);
+    });
+    server.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`browser-mode server exited with code ${String(code)}:\n${output}`));
+    });
+  });
+  console.log(`[e2e] browser-mode server: ${url}`);
+  // Workers inherit the environment set here.
+  process.env.NETWRIGHT_URL = url;
+  return async () => {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+  };
+}
