@@ -1,7 +1,8 @@
 // Playwright e2e: Debian's Chromium (no browser download) against the built browser-mode server (tests/e2e/global-setup.ts).
 import { defineConfig } from '@playwright/test';
 
-export const chromiumPath = process.env.NETWRIGHT_CHROMIUM ?? '/usr/bin/chromium';
+/** Debian's Chromium; NETWRIGHT_CHROMIUM points elsewhere. The tests skip, saying so, when it is missing. */
+const chromiumPath = process.env.NETWRIGHT_CHROMIUM ?? '/usr/bin/chromium';
 
 export default defineConfig({
   testDir: 'tests/e2e',

@@ -1,7 +1,8 @@
 // Preload (sandboxed, dist/main/preload.cjs): exposes the Api as window.netwright over IPC, and nothing else.
 import { contextBridge, ipcRenderer } from 'electron';
-import type { Api, ApiEventData, ApiEventName, ApiMethodName, ApiResult, ErrorInfo } from '../../shared/api/api';
-import { apiEventNames, ipcChannels } from '../../shared/api/methods';
+import type { Api, ApiEventData, ApiResult } from '../../shared/api/api';
+import type { ErrorInfo } from '../../shared/api/errors';
+import { apiEventNames, ipcChannels, type ApiEventName, type ApiMethodName } from '../../shared/api/methods';
 
 type IpcReply = { ok: true; result: unknown } | { ok: false; error: ErrorInfo };
 

@@ -1,7 +1,8 @@
 // Loads the native engine through native/ts and turns load failures into coded errors that say what to do.
+import type * as Native from '../../native/ts/index';
 import { ApiError, EngineInfoSchema, type EngineInfo } from '../../shared/api';
 
-type NativeModule = typeof import('../../native/ts/index');
+type NativeModule = typeof Native;
 
 let nativeModule: Promise<NativeModule> | null = null;
 

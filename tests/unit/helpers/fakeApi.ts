@@ -1,5 +1,5 @@
 // An in-memory Api for tests of the transports (web server, IPC dispatch) without a trainer process.
-import type { Api, ApiEventData, EngineInfo, EngineStatus } from '../../../shared/api';
+import type { Api, EngineInfo, EngineStatus } from '../../../shared/api';
 
 export const fakeEngineInfo: EngineInfo = {
   version: '9.9.9-test',
@@ -17,14 +17,16 @@ export interface FakeApi extends Api {
 
 export function createFakeApi(): FakeApi {
   let status: EngineStatus = { state: 'ready', info: fakeEngineInfo };
-  const listeners = new Set<(data: ApiEventData<'engineStatus'>) => void>();
+  const listeners = new Set<(data: EngineStatus) => void>();
   return {
     getAppInfo: () => Promise.resolve({ name: 'Netwright', version: '0.0.0-test', mode: 'browser', platform: 'test' }),
     getEngineStatus: () => Promise.resolve(status),
     restartEngine: () => Promise.resolve(status),
     on(_event, listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      // engineStatus is the only event, so every listener takes an EngineStatus.
+      const typed = listener as (data: EngineStatus) => void;
+      listeners.add(typed);
+      return () => listeners.delete(typed);
     },
     emitStatus(next) {
       status = next;
