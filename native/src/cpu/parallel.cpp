@@ -1,11 +1,13 @@
-// Thread pool: workers sleep on a condition variable; parallel_for hands each a
-// contiguous chunk and the caller takes one too, then waits for the rest.
+// Thread pool: workers spin briefly, then sleep on a condition variable; parallel_for
+// splits the range into chunks that the caller and the workers claim, then waits.
 #include "parallel.h"
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -36,71 +38,107 @@ int detect_physical_cores() {
   return std::max(1, n);
 }
 
+// NOTE: a worker only touches the job (fn_, next_, ...) between joining it and leaving it,
+// both under m_, and the caller closes the job only when no worker is inside, so a
+// worker that wakes late can never run a chunk of a finished or newer job.
 class Pool {
  public:
   explicit Pool(int threads) { resize(threads); }
   ~Pool() { stop(); }
 
-  int size() const { return static_cast<int>(workers_.size()) + 1; }
+  int size() const { return size_.load(std::memory_order_relaxed); }
 
   void resize(int threads) {
+    std::lock_guard<std::mutex> run(run_mutex_);  // never while a region runs
     stop();
-    done_ = false;
-    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { loop(i); });
+    stop_ = false;
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { loop(); });
+    size_.store(std::max(1, threads), std::memory_order_relaxed);
   }
 
   void run(int64_t begin, int64_t end, int64_t chunks, const std::function<void(int64_t, int64_t)>& fn) {
-    std::unique_lock<std::mutex> lock(run_mutex_);  // one parallel region at a time
-    const int64_t n = end - begin;
-    const int64_t per = (n + chunks - 1) / chunks;
+    std::lock_guard<std::mutex> run(run_mutex_);  // one parallel region at a time
     {
       std::lock_guard<std::mutex> g(m_);
       fn_ = &fn;
       begin_ = begin;
       end_ = end;
-      per_ = per;
-      next_chunk_ = 1;
-      num_chunks_ = chunks;
-      pending_ = chunks - 1;
-      ++generation_;
+      per_ = (end - begin + chunks - 1) / chunks;
+      chunks_ = chunks;
+      next_.store(0, std::memory_order_relaxed);
+      error_ = nullptr;
+      open_ = true;
+      generation_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
-    tls_in_worker = true;
-    fn(begin, std::min(end, begin + per));
-    // The caller also steals remaining chunks.
-    while (true) {
-      int64_t c = next_chunk_.fetch_add(1);
-      if (c >= num_chunks_) break;
-      fn(begin + c * per, std::min(end, begin + (c + 1) * per));
-      finish_one();
+    const bool was_in_worker = tls_in_worker;
+    tls_in_worker = true;  // nested parallel_for from fn runs inline
+    work();
+    tls_in_worker = was_in_worker;
+    // Wait for workers still inside the job: spin briefly (chunks are about equal), then sleep.
+    spin_until([&] { return joined_.load(std::memory_order_acquire) == 0; });
+    std::exception_ptr error;
+    {
+      std::unique_lock<std::mutex> g(m_);
+      done_cv_.wait(g, [&] { return joined_.load(std::memory_order_relaxed) == 0; });
+      open_ = false;
+      fn_ = nullptr;
+      error = error_;
+      error_ = nullptr;
     }
-    tls_in_worker = false;
-    std::unique_lock<std::mutex> g(m_);
-    done_cv_.wait(g, [&] { return pending_ == 0; });
-    fn_ = nullptr;
+    if (error) std::rethrow_exception(error);
   }
 
  private:
-  void finish_one() {
-    std::lock_guard<std::mutex> g(m_);
-    if (--pending_ == 0) done_cv_.notify_all();
+  // Busy-waits until ready() or about 50 µs have passed (the clock is read every 64 pauses).
+  template <typename Ready>
+  static void spin_until(Ready ready) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+    while (!ready()) {
+      for (int i = 0; i < 64; ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+      }
+      if (std::chrono::steady_clock::now() >= deadline) return;
+    }
   }
 
-  void loop(int) {
+  // Claims and runs chunks until none is left. Called by the caller and joined workers.
+  void work() {
+    for (int64_t c = next_.fetch_add(1, std::memory_order_relaxed); c < chunks_;
+         c = next_.fetch_add(1, std::memory_order_relaxed)) {
+      const int64_t lo = begin_ + c * per_;
+      const int64_t hi = std::min(end_, lo + per_);
+      if (lo >= hi) continue;
+      try {
+        (*fn_)(lo, hi);
+      } catch (...) {
+        std::lock_guard<std::mutex> g(m_);
+        if (!error_) error_ = std::current_exception();
+      }
+    }
+  }
+
+  void loop() {
     tls_in_worker = true;
-    uint64_t seen = 0;
+    uint64_t seen = generation_.load(std::memory_order_acquire);
     while (true) {
+      // Spin a little first: training calls many short parallel regions back to back,
+      // and a condition-variable wake-up costs more than most of them.
+      spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
       {
         std::unique_lock<std::mutex> g(m_);
-        cv_.wait(g, [&] { return done_ || generation_ != seen; });
-        if (done_) return;
-        seen = generation_;
+        cv_.wait(g, [&] { return stop_ || generation_.load(std::memory_order_relaxed) != seen; });
+        if (stop_) return;
+        seen = generation_.load(std::memory_order_relaxed);
+        if (!open_) continue;  // woke after that job closed
+        joined_.fetch_add(1, std::memory_order_relaxed);
       }
-      while (true) {
-        int64_t c = next_chunk_.fetch_add(1);
-        if (c >= num_chunks_) break;
-        (*fn_)(begin_ + c * per_, std::min(end_, begin_ + (c + 1) * per_));
-        finish_one();
+      work();
+      {
+        std::lock_guard<std::mutex> g(m_);
+        if (joined_.fetch_sub(1, std::memory_order_acq_rel) == 1) done_cv_.notify_one();
       }
     }
   }
@@ -108,7 +146,7 @@ class Pool {
   void stop() {
     {
       std::lock_guard<std::mutex> g(m_);
-      done_ = true;
+      stop_ = true;
     }
     cv_.notify_all();
     for (auto& t : workers_) t.join();
@@ -116,14 +154,17 @@ class Pool {
   }
 
   std::vector<std::thread> workers_;
+  std::atomic<int> size_{1};
   std::mutex m_, run_mutex_;
   std::condition_variable cv_, done_cv_;
+  // The current job; written under m_ before generation_ changes, read by joined workers.
   const std::function<void(int64_t, int64_t)>* fn_ = nullptr;
-  int64_t begin_ = 0, end_ = 0, per_ = 0, num_chunks_ = 0;
-  std::atomic<int64_t> next_chunk_{0};
-  int64_t pending_ = 0;
-  uint64_t generation_ = 0;
-  bool done_ = false;
+  int64_t begin_ = 0, end_ = 0, per_ = 0, chunks_ = 0;
+  bool open_ = false, stop_ = false;
+  std::exception_ptr error_;
+  std::atomic<int64_t> next_{0};
+  std::atomic<int> joined_{0};
+  std::atomic<uint64_t> generation_{0};
 };
 
 int default_threads() {
