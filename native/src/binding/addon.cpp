@@ -6,6 +6,7 @@ namespace nwjs {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_info(env, exports);
+  register_tensor(env, exports);
   return exports;
 }
 

@@ -3,6 +3,7 @@
 
 #include <napi.h>
 
+#include "core/op.h"
 #include "core/tensor.h"
 
 namespace nwjs {
@@ -25,5 +26,8 @@ auto guarded(Napi::Env env, F&& fn) -> decltype(fn()) {
 }
 
 void register_info(Napi::Env env, Napi::Object exports);
+void register_tensor(Napi::Env env, Napi::Object exports);
+
+nw::Shape to_shape(Napi::Env env, const Napi::Value& v);
 
 }  // namespace nwjs

@@ -16,6 +16,7 @@ static thread_local bool tls_grad_enabled = true;
 static std::atomic<uint64_t> g_sequence{0};
 
 bool grad_enabled() { return tls_grad_enabled; }
+void set_grad_enabled(bool enabled) { tls_grad_enabled = enabled; }
 NoGradGuard::NoGradGuard() : prev_(tls_grad_enabled) { tls_grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { tls_grad_enabled = prev_; }
 EnableGradGuard::EnableGradGuard() : prev_(tls_grad_enabled) { tls_grad_enabled = true; }

@@ -30,6 +30,7 @@ struct Node {
 
 // Thread-local grad mode (PyTorch's torch.no_grad()).
 bool grad_enabled();
+void set_grad_enabled(bool enabled);
 class NoGradGuard {
  public:
   NoGradGuard();

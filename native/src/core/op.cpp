@@ -3,7 +3,7 @@
 
 #include <unordered_map>
 
-#include "ops/op_table.h"
+#include "ops/ops.h"
 
 namespace nw {
 
@@ -68,10 +68,6 @@ TensorList OpContext::saved() const {
   }
   return saved_;
 }
-
-#define NW_DECLARE_OP(name) extern const OpDef op_##name;
-NW_OPS(NW_DECLARE_OP)
-#undef NW_DECLARE_OP
 
 const std::vector<const OpDef*>& op_table() {
 #define NW_OP_PTR(name) &op_##name,
