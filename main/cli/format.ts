@@ -14,7 +14,7 @@ export function formatStatus(status: EngineStatus): string {
         `Engine ${info.version}`,
         `  SIMD: ${info.simd}`,
         `  threads: ${info.threads} (physical cores: ${info.physicalCores})`,
-        `  CUDA: ${info.cudaCompiled ? 'compiled' : 'not compiled'}; ${info.cudaStatus}`,
+        `  CUDA: ${info.cudaStatus}`,
         'Devices:',
         ...devices,
       ].join('\n');
