@@ -1,6 +1,6 @@
 // `npm start`: runs the desktop app when the Electron binary is installed, else browser mode; stays up until Ctrl-C.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,15 +10,23 @@ const require = createRequire(import.meta.url);
 
 /** The Electron executable, or the reason there is none. */
 function findElectron() {
+  const electronDir = join(root, 'node_modules', 'electron');
+  const pathFile = join(electronDir, 'path.txt');
+  // NOTE: require('electron') tries to download a missing binary (and prints a stack trace offline), so look first.
+  if (!process.env.ELECTRON_OVERRIDE_DIST_PATH) {
+    if (!existsSync(electronDir)) return { reason: 'Electron is not installed (node_modules/electron missing; run `npm ci`)' };
+    const relative = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : '';
+    if (relative === '' || !existsSync(join(electronDir, 'dist', relative))) {
+      return { reason: 'Electron binary not installed (node_modules/electron/dist missing)' };
+    }
+  }
   try {
-    // The electron package's main export is the path of the binary that its install script downloads.
+    // The electron package's main export is the path of its binary.
     const binary = require('electron');
     if (typeof binary === 'string' && existsSync(binary)) return { binary };
     return { reason: `Electron binary not found at ${String(binary)}` };
   } catch (error) {
-    const dist = join(root, 'node_modules', 'electron', 'dist');
-    const detail = existsSync(dist) ? String(error instanceof Error ? error.message : error) : 'node_modules/electron/dist missing';
-    return { reason: `Electron binary not installed (${detail})` };
+    return { reason: `Electron binary not usable (${error instanceof Error ? error.message : String(error)})` };
   }
 }
 
