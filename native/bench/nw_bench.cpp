@@ -1,5 +1,6 @@
 // Native benchmark driver for bench/: `nw_bench <workload> <args> [--threads t] [--repeats r]`
 // prints one JSON line. Workloads: sgemm <n>, dgemm <n>, sgemm-shape <m> <n> <k> [ta tb].
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -14,11 +15,13 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+const char* g_policy = "default";
 
 int usage() {
   std::fprintf(stderr,
                "usage: nw_bench sgemm <n> | dgemm <n> | sgemm-shape <m> <n> <k> [ta tb]\n"
-               "       [--threads t] [--repeats r] [--level avx512|avx2|scalar]\n");
+               "       [--threads t] [--repeats r] [--level avx512|avx2|scalar]\n"
+               "without --threads, gemm uses its default thread policy\n");
   return 2;
 }
 
@@ -51,9 +54,9 @@ void run_gemm(const char* name, int64_t m, int64_t n, int64_t k, bool ta, bool t
   }
   std::printf(
       "{\"workload\":\"%s\",\"m\":%lld,\"n\":%lld,\"k\":%lld,\"trans_a\":%s,\"trans_b\":%s,\"threads\":%d,"
-      "\"gemm_threads\":%d,\"level\":\"%s\",\"seconds\":%.9g,\"gflops\":%.4f}\n",
+      "\"gemm_threads\":%d,\"policy\":\"%s\",\"level\":\"%s\",\"seconds\":%.9g,\"gflops\":%.4f}\n",
       name, (long long)m, (long long)n, (long long)k, ta ? "true" : "false", tb ? "true" : "false",
-      nw::cpu::num_threads(), nw::cpu::gemm_threads(m, n, k), nw::cpu::gemm_level(), best, flops / best * 1e-9);
+      nw::cpu::num_threads(), nw::cpu::gemm_threads(m, n, k), g_policy, nw::cpu::gemm_level(), best, flops / best * 1e-9);
 }
 
 }  // namespace
@@ -69,7 +72,12 @@ int main(int argc, char** argv) {
     else pos.push_back(argv[i]);
   }
   if (pos.empty()) return usage();
-  if (threads > 0) nw::cpu::set_num_threads(threads);
+  // --threads t: exactly t threads (pool and gemm); without it: the default policy.
+  if (threads > 0) {
+    nw::cpu::set_num_threads(threads);
+    nw::cpu::gemm_set_threads(threads);
+    g_policy = "fixed";
+  }
   if (level && !nw::cpu::gemm_force_level(level)) {
     std::fprintf(stderr, "nw_bench: this CPU cannot run kernel level %s\n", level);
     return 2;

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -247,19 +249,64 @@ void scale_c(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
 }
 
 // Work (multiply-adds) per thread below which a second thread costs more than it
-// saves (waking a pool worker is ~5-20 µs; 2e6 MACs is ~25 µs at AVX-512 speed).
-// Measured on a 2-vCPU Sapphire Rapids VM with `nw_bench sgemm-shape`.
+// saves (waking a pool worker is ~5-20 µs; 2e6 MACs is ~15 µs at AVX-512 speed).
 constexpr double kMinWorkPerThread = 2.0e6;
 
 std::atomic<int> g_forced_threads{0};
 
-int threads_for(int64_t m, int64_t n, int64_t k) {
+// Whether more threads help depends on the machine *and* on what else runs on it: on
+// a shared 2-vCPU VM a second thread is 2× faster when the other vCPU is idle and
+// slower when it is busy. So for each size class (log2 of the work) gemm keeps a
+// running cost per multiply-add for one thread and for all threads, uses the cheaper,
+// and re-measures the other every 16th call.
+struct ThreadStats {
+  std::atomic<float> cost[2];  // seconds per MAC (EMA); 0 = not measured yet
+  std::atomic<uint32_t> calls{0};
+};
+ThreadStats g_thread_stats[64];
+
+int size_class(double work) {
+  int e = 0;
+  std::frexp(work, &e);
+  return std::clamp(e, 0, 63);
+}
+
+// Threads the size heuristic allows (1 when the work is too small to share).
+int threads_allowed(int64_t m, int64_t n, int64_t k) {
   const int t = num_threads();
   const int forced = g_forced_threads.load(std::memory_order_relaxed);
   if (forced > 0) return std::min(t, forced);
   const double work = double(m) * double(n) * double(k);
   const int by_work = static_cast<int>(std::max(1.0, work / kMinWorkPerThread));
   return std::max(1, std::min(t, by_work));
+}
+
+// The thread count for this call; `option` (0: one thread, 1: many) is what to record.
+int threads_for(int64_t m, int64_t n, int64_t k, int* option = nullptr) {
+  const int allowed = threads_allowed(m, n, k);
+  if (option) *option = -1;
+  if (allowed <= 1 || g_forced_threads.load(std::memory_order_relaxed) > 0) return allowed;
+  ThreadStats& st = g_thread_stats[size_class(double(m) * double(n) * double(k))];
+  const float c1 = st.cost[0].load(std::memory_order_relaxed), cn = st.cost[1].load(std::memory_order_relaxed);
+  const uint32_t call = st.calls.fetch_add(1, std::memory_order_relaxed);
+  int pick;
+  if (cn == 0.f) pick = 1;
+  else if (c1 == 0.f) pick = 0;
+  else {
+    pick = cn <= c1 ? 1 : 0;
+    if (call % 16 == 15) pick = 1 - pick;  // keep measuring the other choice
+  }
+  if (option) *option = pick;
+  return pick ? allowed : 1;
+}
+
+void record_cost(int64_t m, int64_t n, int64_t k, int option, double seconds) {
+  if (option < 0) return;
+  const double work = double(m) * double(n) * double(k);
+  ThreadStats& st = g_thread_stats[size_class(work)];
+  const float cost = static_cast<float>(seconds / work);
+  const float old = st.cost[option].load(std::memory_order_relaxed);
+  st.cost[option].store(old == 0.f ? cost : 0.75f * old + 0.25f * cost, std::memory_order_relaxed);
 }
 
 template <typename T>
@@ -273,7 +320,9 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
   const KernelSet<T>& ks = *kernels<T>();
   const Operand<T> A{a, lda, trans_a};
   const Operand<T> B{b, ldb, trans_b};
-  const int threads = threads_for(m, n, k);
+  int option = -1;
+  const int threads = threads_for(m, n, k, &option);
+  const auto start = std::chrono::steady_clock::now();
   // Tasks are stripes of whole tiles of C along the dimension with more tiles; a task
   // packs its own share of that operand and all of the other (a few percent extra
   // packing, no barriers). More tasks than threads, claimed dynamically, so a thread
@@ -286,6 +335,7 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
   int64_t tasks = std::min<int64_t>(tiles, threads);
   if (tasks <= 1) {
     gemm_serial(ks, A, 0, B, 0, m, n, k, alpha, beta, c, ldc);
+    record_cost(m, n, k, option, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     return;
   }
   // Up to 4 tasks per thread while each keeps >= 4·kMinWorkPerThread of work.
@@ -305,6 +355,7 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
       }
     }
   });
+  record_cost(m, n, k, option, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
 }  // namespace
@@ -338,7 +389,7 @@ bool gemm_force_level(const char* level) {
 
 const char* gemm_level() { return detail::kernels<float>()->name; }
 
-int gemm_threads(int64_t m, int64_t n, int64_t k) { return detail::threads_for(m, n, k); }
+int gemm_threads(int64_t m, int64_t n, int64_t k) { return detail::threads_allowed(m, n, k); }
 
 void gemm_set_threads(int n) { detail::g_forced_threads.store(n > 0 ? n : 0); }
 

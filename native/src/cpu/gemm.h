@@ -21,8 +21,10 @@ bool gemm_force_level(const char* level);
 // The kernel set gemm uses now.
 const char* gemm_level();
 
-// Threads gemm uses for an m×n×k problem (<= num_threads()); small problems run on
-// one thread because waking a second costs more than it saves.
+// Most threads gemm uses for an m×n×k problem (<= num_threads()); small problems run
+// on one thread because waking a second costs more than it saves. Larger ones run on
+// one or on this many, whichever has been faster lately for that size (measured as it
+// runs, since a busy machine can make a second thread a loss).
 int gemm_threads(int64_t m, int64_t n, int64_t k);
 // n > 0: use min(n, num_threads()) threads whenever the problem has enough tiles,
 // ignoring the size heuristic (tests and benchmarks); n <= 0 restores the heuristic.

@@ -1,0 +1,40 @@
+// Shared by the sgemm-<n> workloads: square float32 GEMM throughput, ours via nw_bench,
+// the reference via numpy in Debian's python3, each at its best thread count.
+import { join } from 'node:path';
+import { nwBenchPath, referenceEnv, referencePython, repoRoot, runJson } from './harness.mjs';
+
+const THREADS = [1, 2];
+
+export function sgemmWorkload(n) {
+  return {
+    name: `sgemm-${n}`,
+    unit: 'GFLOPS',
+    order: n,
+    netwright() {
+      const bin = nwBenchPath();
+      const runs = THREADS.map((t) => runJson(bin, ['sgemm', String(n), '--threads', String(t)]));
+      const best = runs.reduce((a, b) => (b.gflops > a.gflops ? b : a));
+      return {
+        value: best.gflops,
+        detail: `ours ${runs.map((r) => `${r.threads}t ${r.gflops.toFixed(1)}`).join(', ')} [${best.level}]`,
+      };
+    },
+    reference() {
+      const script = join(repoRoot, 'bench/reference/gemm.py');
+      const runs = [];
+      for (const t of THREADS) {
+        const env = referenceEnv({ OPENBLAS_NUM_THREADS: String(t), OMP_NUM_THREADS: String(t), MKL_NUM_THREADS: String(t) });
+        const r = runJson(referencePython, [script, String(n)], { env });
+        if (r.error) return { value: null, name: 'missing', detail: r.error };
+        runs.push({ ...r, threads: t });
+      }
+      const best = runs.reduce((a, b) => (b.gflops > a.gflops ? b : a));
+      const blas = best.blas.map((p) => p.split('/').slice(-2).join('/')).join('+') || 'unknown BLAS';
+      return {
+        value: best.gflops,
+        name: `numpy ${best.numpy} (${blas}), ${best.threads} thread${best.threads > 1 ? 's' : ''}`,
+        detail: `ref ${runs.map((r) => `${r.threads}t ${r.gflops.toFixed(1)}`).join(', ')}`,
+      };
+    },
+  };
+}
