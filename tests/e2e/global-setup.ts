@@ -1,4 +1,5 @@
 // Starts the built browser-mode server (dist/main/web.mjs), reads its tokenised URL and hands it to the tests.
+import type { FullConfig } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +8,12 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const entry = `${root}dist/main/web.mjs`;
 const urlPattern = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/;
 
-export default async function globalSetup(): Promise<() => Promise<void>> {
+export default async function globalSetup(config: FullConfig): Promise<() => Promise<void>> {
+  const chromium = config.projects[0]?.use.launchOptions?.executablePath ?? '/usr/bin/chromium';
+  if (!existsSync(chromium)) {
+    // The tests skip themselves; say it loudly here too, because list reporters do not print skip reasons.
+    console.warn(`[e2e] SKIPPING the e2e tests: Chromium not found at ${chromium}. Install it (apt-get install chromium) or set NETWRIGHT_CHROMIUM.`);
+  }
   if (!existsSync(entry)) throw new Error(`E_NOT_BUILT: ${entry} is missing: run \`npm run build:js\` (npm run test:e2e does).`);
   const server = spawn(process.execPath, [entry], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NETWRIGHT_NO_OPEN: '1' } });
   let output = '';
