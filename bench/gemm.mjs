@@ -51,3 +51,35 @@ export function sgemmWorkload(n) {
     },
   };
 }
+
+// The same product against oneDNN's JIT sgemm (a tuned AVX-512 library), since the
+// numpy here may be linked to netlib's unoptimised reference BLAS. Ours runs A·Bᵀ too.
+export function sgemmOnednnWorkload(n) {
+  return {
+    name: `sgemm-onednn-${n}`,
+    unit: 'GFLOPS',
+    order: n + 0.5,
+    netwright() {
+      const bin = nwBenchPath();
+      const runs = THREADS.map((t) =>
+        runJson(bin, ['sgemm-shape', String(n), String(n), String(n), '0', '1', '--threads', String(t)]));
+      const best = runs.reduce((a, b) => (b.gflops > a.gflops ? b : a));
+      return { value: best.gflops, detail: `ours A·Bᵀ ${runs.map((r) => `${r.threads}t ${r.gflops.toFixed(1)}`).join(', ')}` };
+    },
+    reference() {
+      const script = join(repoRoot, 'bench/reference/onednn.py');
+      const runs = [];
+      for (const t of THREADS) {
+        const r = runJson(referencePython, [script, String(n), String(t)], { env: referenceEnv({ OMP_NUM_THREADS: String(t) }) });
+        if (r.error) return { value: null, name: 'missing', detail: r.error };
+        runs.push({ ...r, threads: t });
+      }
+      const best = runs.reduce((a, b) => (b.gflops > a.gflops ? b : a));
+      return {
+        value: best.gflops,
+        name: `oneDNN via torch ${best.torch} mkldnn_linear, ${best.threads} thread${best.threads > 1 ? 's' : ''}`,
+        detail: `ref ${runs.map((r) => `${r.threads}t ${r.gflops.toFixed(1)}`).join(', ')}`,
+      };
+    },
+  };
+}
