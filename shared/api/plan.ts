@@ -27,6 +27,8 @@ export const PlanTensorSchema = z.object({
   trainable: z.boolean(),
   /** buffers are state, not parameters: no gradient, not seen by the optimizer */
   buffer: z.boolean(),
+  /** rows zeroed after init (Embedding's padding_idx) */
+  zeroRows: z.array(z.number().int().nonnegative()).optional(),
 });
 export type PlanTensor = z.infer<typeof PlanTensorSchema>;
 

@@ -2,14 +2,11 @@
 // (native/ts); every engine error becomes a JS Error with a `code` property.
 #include "binding.h"
 
-namespace nwjs {
-
-Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  register_info(env, exports);
-  register_tensor(env, exports);
+static Napi::Object InitNetwright(Napi::Env env, Napi::Object exports) {
+  nwjs::register_info(env, exports);
+  nwjs::register_tensor(env, exports);
+  nwjs::register_model(env, exports);
   return exports;
 }
 
-}  // namespace nwjs
-
-NODE_API_MODULE(netwright_native, nwjs::Init)
+NODE_API_MODULE(netwright_native, InitNetwright)

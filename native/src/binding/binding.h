@@ -27,6 +27,7 @@ auto guarded(Napi::Env env, F&& fn) -> decltype(fn()) {
 
 void register_info(Napi::Env env, Napi::Object exports);
 void register_tensor(Napi::Env env, Napi::Object exports);
+void register_model(Napi::Env env, Napi::Object exports);
 
 nw::Shape to_shape(Napi::Env env, const Napi::Value& v);
 

@@ -131,7 +131,7 @@ Tensor& Tensor::set_requires_grad(bool r) {
   return *this;
 }
 Tensor Tensor::grad() const { return impl_->grad; }
-void Tensor::set_grad(const Tensor& g) { impl_->grad = g; }
+void Tensor::set_grad(const Tensor& g) const { impl_->grad = g; }
 const std::shared_ptr<Node>& Tensor::grad_fn() const { return impl_->grad_fn; }
 bool Tensor::is_leaf() const { return impl_->grad_fn == nullptr; }
 

@@ -84,7 +84,7 @@ class Tensor {
   bool requires_grad() const;
   Tensor& set_requires_grad(bool r);
   Tensor grad() const;
-  void set_grad(const Tensor& g);
+  void set_grad(const Tensor& g) const;
   const std::shared_ptr<Node>& grad_fn() const;
   bool is_leaf() const;
 

@@ -1,0 +1,243 @@
+// SGD, Adam, AdamW and RMSprop as single fused loops per parameter, plus gradient
+// clipping. Formulas follow torch/optim/*.py (1.13, single-tensor path).
+#include "optim.h"
+
+#include <cmath>
+#include <limits>
+
+#include "cpu/parallel.h"
+
+namespace nw {
+namespace {
+
+constexpr int64_t kGrain = 16384;
+
+template <typename F>
+void for_range(int64_t n, F f) {
+  cpu::parallel_for(0, n, kGrain, [&](int64_t b, int64_t e) { f(b, e); });
+}
+
+Tensor& buffer(Optimizer::ParamState& s, const char* name, const Tensor& like, bool* created = nullptr) {
+  auto it = s.buffers.find(name);
+  if (it == s.buffers.end()) {
+    it = s.buffers.emplace(name, zeros(like.sizes(), like.dtype(), like.device())).first;
+    if (created) *created = true;
+  } else if (created) {
+    *created = false;
+  }
+  return it->second;
+}
+
+template <typename T>
+void sgd_update(const OptimizerConfig& c, T* p, const T* g, Optimizer::ParamState& s, const Tensor& param, int64_t n) {
+  const T lr = static_cast<T>(c.lr), wd = static_cast<T>(c.weight_decay), mom = static_cast<T>(c.momentum);
+  const T damp = static_cast<T>(1 - c.dampening);
+  const T sign = c.maximize ? T(-1) : T(1);
+  if (c.momentum == 0) {
+    for_range(n, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        T d = sign * g[i] + wd * p[i];
+        p[i] -= lr * d;
+      }
+    });
+    return;
+  }
+  bool fresh = false;
+  T* buf = buffer(s, "momentum_buffer", param, &fresh).template data<T>();
+  const bool nesterov = c.nesterov;
+  for_range(n, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      T d = sign * g[i] + wd * p[i];
+      // The first step copies d into the buffer (no dampening), as PyTorch does.
+      T v = fresh ? d : buf[i] * mom + damp * d;
+      buf[i] = v;
+      p[i] -= lr * (nesterov ? d + mom * v : v);
+    }
+  });
+}
+
+template <typename T>
+void adam_update(const OptimizerConfig& c, bool decoupled, T* p, const T* g, Optimizer::ParamState& s, const Tensor& param,
+                 int64_t n) {
+  s.step += 1;
+  const double bc1 = 1 - std::pow(c.beta1, static_cast<double>(s.step));
+  const double bc2 = 1 - std::pow(c.beta2, static_cast<double>(s.step));
+  const T step_size = static_cast<T>(c.lr / bc1);
+  const T bc2_sqrt = static_cast<T>(std::sqrt(bc2));
+  const T b1 = static_cast<T>(c.beta1), b2 = static_cast<T>(c.beta2), eps = static_cast<T>(c.eps);
+  const T wd = static_cast<T>(c.weight_decay), decay = static_cast<T>(1 - c.lr * c.weight_decay);
+  const T sign = c.maximize ? T(-1) : T(1);
+  T* m = buffer(s, "exp_avg", param).template data<T>();
+  T* v = buffer(s, "exp_avg_sq", param).template data<T>();
+  T* vmax = c.amsgrad ? buffer(s, "max_exp_avg_sq", param).template data<T>() : nullptr;
+  for_range(n, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      T grad = sign * g[i];
+      if (decoupled) p[i] *= decay;
+      else if (wd != 0) grad += wd * p[i];
+      m[i] = m[i] * b1 + (1 - b1) * grad;
+      v[i] = v[i] * b2 + (1 - b2) * grad * grad;
+      T second = v[i];
+      if (vmax) {
+        vmax[i] = std::max(vmax[i], v[i]);
+        second = vmax[i];
+      }
+      T denom = std::sqrt(second) / bc2_sqrt + eps;
+      p[i] -= step_size * m[i] / denom;
+    }
+  });
+}
+
+template <typename T>
+void rmsprop_update(const OptimizerConfig& c, T* p, const T* g, Optimizer::ParamState& s, const Tensor& param, int64_t n) {
+  s.step += 1;
+  const T lr = static_cast<T>(c.lr), alpha = static_cast<T>(c.alpha), eps = static_cast<T>(c.eps);
+  const T wd = static_cast<T>(c.weight_decay), mom = static_cast<T>(c.momentum);
+  const T sign = c.maximize ? T(-1) : T(1);
+  T* sq = buffer(s, "square_avg", param).template data<T>();
+  T* ga = c.centered ? buffer(s, "grad_avg", param).template data<T>() : nullptr;
+  T* buf = c.momentum > 0 ? buffer(s, "momentum_buffer", param).template data<T>() : nullptr;
+  for_range(n, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      T grad = sign * g[i] + wd * p[i];
+      sq[i] = sq[i] * alpha + (1 - alpha) * grad * grad;
+      T avg;
+      if (ga) {
+        ga[i] = ga[i] * alpha + (1 - alpha) * grad;
+        avg = std::sqrt(sq[i] - ga[i] * ga[i]) + eps;
+      } else {
+        avg = std::sqrt(sq[i]) + eps;
+      }
+      if (buf) {
+        buf[i] = buf[i] * mom + grad / avg;
+        p[i] -= lr * buf[i];
+      } else {
+        p[i] -= lr * grad / avg;
+      }
+    }
+  });
+}
+
+}  // namespace
+
+Optimizer::Optimizer(std::vector<Tensor> params, OptimizerConfig config)
+    : params_(std::move(params)), config_(std::move(config)), state_(params_.size()) {
+  const auto& k = config_.kind;
+  NW_CHECK(k == "sgd" || k == "adam" || k == "adamw" || k == "rmsprop", "E_ARG",
+           "unknown optimizer '" + k + "' (use sgd, adam, adamw or rmsprop)");
+  NW_CHECK(config_.lr >= 0, "E_ARG", "learning rate must be >= 0, got " + std::to_string(config_.lr));
+  NW_CHECK(!config_.nesterov || (config_.momentum > 0 && config_.dampening == 0), "E_ARG",
+           "Nesterov momentum requires a momentum > 0 and zero dampening");
+  NW_CHECK(config_.beta1 >= 0 && config_.beta1 < 1 && config_.beta2 >= 0 && config_.beta2 < 1, "E_ARG",
+           "Adam betas must be in [0, 1)");
+  for (const auto& p : params_) {
+    NW_CHECK(p.is_contiguous() && is_floating(p.dtype()), "E_ARG", "optimizer parameters must be contiguous float tensors");
+  }
+}
+
+void Optimizer::step() {
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const Tensor& p = params_[i];
+    Tensor g = p.grad();
+    if (!g.defined()) continue;
+    Tensor gc = g.contiguous();
+    if (gc.dtype() != p.dtype()) gc = to_dtype(gc, p.dtype());
+    NW_DISPATCH_FLOAT(p.dtype(), "optimizer", [&] {
+      using T = scalar_t;
+      T* pp = p.data<T>();
+      const T* pg = gc.data<T>();
+      int64_t n = p.numel();
+      if (config_.kind == "sgd") sgd_update<T>(config_, pp, pg, state_[i], p, n);
+      else if (config_.kind == "adam") adam_update<T>(config_, false, pp, pg, state_[i], p, n);
+      else if (config_.kind == "adamw") adam_update<T>(config_, true, pp, pg, state_[i], p, n);
+      else rmsprop_update<T>(config_, pp, pg, state_[i], p, n);
+    });
+    if (config_.kind == "sgd") state_[i].step += 1;
+    p.impl()->version++;
+  }
+}
+
+void Optimizer::zero_grad() {
+  for (auto& p : params_) p.set_grad(Tensor());
+}
+
+void Optimizer::set_state(size_t index, const ParamState& s) {
+  NW_CHECK(index < state_.size(), "E_ARG", "optimizer state index " + std::to_string(index) + " is out of range");
+  for (const auto& kv : s.buffers)
+    NW_CHECK(kv.second.sizes() == params_[index].sizes(), "E_SHAPE",
+             "optimizer state '" + kv.first + "' has shape " + shape_str(kv.second.sizes()) + " but the parameter has " +
+                 shape_str(params_[index].sizes()));
+  ParamState copy;
+  copy.step = s.step;
+  for (const auto& kv : s.buffers) copy.buffers[kv.first] = to_dtype(kv.second, params_[index].dtype()).clone();
+  state_[index] = copy;
+}
+
+double l2_norm(const Tensor& t) {
+  Tensor c = t.contiguous();
+  return NW_DISPATCH_FLOAT(c.dtype(), "norm", [&] {
+    const scalar_t* p = c.data<scalar_t>();
+    double acc = 0;
+    for (int64_t i = 0; i < c.numel(); ++i) acc += static_cast<double>(p[i]) * p[i];
+    return std::sqrt(acc);
+  });
+}
+
+bool all_finite(const Tensor& t) {
+  Tensor c = t.contiguous();
+  return NW_DISPATCH_FLOAT(c.dtype(), "isfinite", [&] {
+    const scalar_t* p = c.data<scalar_t>();
+    scalar_t acc = 0;
+    for (int64_t i = 0; i < c.numel(); ++i) acc += p[i] * scalar_t(0);  // NaN/inf propagate
+    return std::isfinite(acc);
+  });
+}
+
+double clip_grad_norm(const std::vector<Tensor>& params, double max_norm, double norm_type) {
+  double total = 0;
+  bool inf_norm = std::isinf(norm_type);
+  for (const auto& p : params) {
+    Tensor g = p.grad();
+    if (!g.defined()) continue;
+    Tensor c = g.contiguous();
+    NW_DISPATCH_FLOAT(c.dtype(), "clip_grad_norm", [&] {
+      const scalar_t* pg = c.data<scalar_t>();
+      for (int64_t i = 0; i < c.numel(); ++i) {
+        double a = std::fabs(static_cast<double>(pg[i]));
+        total = inf_norm ? std::max(total, a) : total + std::pow(a, norm_type);
+      }
+    });
+  }
+  if (!inf_norm) total = std::pow(total, 1.0 / norm_type);
+  double coef = max_norm / (total + 1e-6);
+  if (coef < 1.0) {
+    for (const auto& p : params) {
+      Tensor g = p.grad();
+      if (!g.defined()) continue;
+      NW_DISPATCH_FLOAT(g.dtype(), "clip_grad_norm", [&] {
+        // grads are contiguous: they come from backward or were cloned there
+        Tensor c = g.contiguous();
+        scalar_t* pg = c.data<scalar_t>();
+        for (int64_t i = 0; i < c.numel(); ++i) pg[i] = static_cast<scalar_t>(pg[i] * coef);
+        if (c.impl() != g.impl()) p.set_grad(c);
+      });
+    }
+  }
+  return total;
+}
+
+void clip_grad_value(const std::vector<Tensor>& params, double v) {
+  for (const auto& p : params) {
+    Tensor g = p.grad();
+    if (!g.defined()) continue;
+    Tensor c = g.contiguous();
+    NW_DISPATCH_FLOAT(c.dtype(), "clip_grad_value", [&] {
+      scalar_t* pg = c.data<scalar_t>();
+      const scalar_t lo = static_cast<scalar_t>(-v), hi = static_cast<scalar_t>(v);
+      for (int64_t i = 0; i < c.numel(); ++i) pg[i] = std::min(hi, std::max(lo, pg[i]));
+    });
+    if (c.impl() != g.impl()) p.set_grad(c);
+  }
+}
+
+}  // namespace nw
