@@ -385,11 +385,11 @@ function toHandle(t: Tensor | null | undefined): TensorHandle | null {
   return t.handle;
 }
 
-function cleanAttrs(attrs: Attrs): Attrs {
+function cleanAttrs(attrs: Attrs, allowNaN = false): Attrs {
   const out: Attrs = {};
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined) continue;
-    if (typeof v === 'number' && Number.isNaN(v)) throw new EngineError('E_ARG', `argument '${k}' is NaN`);
+    if (!allowNaN && typeof v === 'number' && Number.isNaN(v)) throw new EngineError('E_ARG', `argument '${k}' is NaN`);
     out[k] = v;
   }
   return out;
@@ -495,7 +495,7 @@ function fromTypedArray(data: ArrayBufferView, shape: number[], dtype: DType, re
 }
 
 function creator(kind: string, shape: number[], dtype: DType, attrs: Attrs = {}, requiresGrad = false): Tensor {
-  const t = new Tensor(native((a) => a.create(kind, checkShape(shape), checkDType(dtype), cleanAttrs(attrs))));
+  const t = new Tensor(native((a) => a.create(kind, checkShape(shape), checkDType(dtype), cleanAttrs(attrs, kind === 'full'))));
   if (requiresGrad) t.requiresGrad = true;
   return t;
 }
