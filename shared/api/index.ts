@@ -6,3 +6,4 @@ export * from './errors';
 export * from './methods';
 export * from './rpc';
 export * from './trainer';
+export * from './plan';
