@@ -149,8 +149,12 @@ TensorList matmul_backward(OpContext& ctx, const TensorList& g) {
   Tensor A = a.dim() == 1 ? ops::unsqueeze(a, 0) : a;
   Tensor B = b.dim() == 1 ? ops::unsqueeze(b, 1) : b;
   Tensor G = go;
-  if (a.dim() == 1) G = ops::unsqueeze(G, G.dim() >= 1 && b.dim() == 1 ? 0 : -2);
-  if (b.dim() == 1) G = ops::unsqueeze(G, -1);
+  if (a.dim() == 1 && b.dim() == 1) {
+    G = ops::reshape(go, {1, 1});  // vector . vector: the gradient is 0-d
+  } else {
+    if (a.dim() == 1) G = ops::unsqueeze(G, -2);  // [..., n] -> [..., 1, n]
+    if (b.dim() == 1) G = ops::unsqueeze(G, -1);  // [..., m] -> [..., m, 1]
+  }
   Tensor ga, gb;
   if (ctx.needs_input_grad[0]) ga = ops::reshape(ops::sum_to(matmul_impl(G, ops::transpose(B, -1, -2)), A.sizes()), a.sizes());
   if (ctx.needs_input_grad[1]) gb = ops::reshape(ops::sum_to(matmul_impl(ops::transpose(A, -1, -2), G), B.sizes()), b.sizes());
