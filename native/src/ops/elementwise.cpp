@@ -269,6 +269,19 @@ TensorList clamp_backward(OpContext& ctx, const TensorList& g) {
 TensorList pow_scalar_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
   double e = at.f("exponent");
   ctx.save({in[0]});
+  DType dt = in[0].dtype();
+  if (!is_floating(dt) && dt != DType::Bool && e >= 0 && e == std::floor(e)) {
+    // An integer tensor to a non-negative integral power stays integral, as in torch.pow.
+    auto ie = static_cast<int64_t>(e);
+    return {unary_same(in[0], [ie](auto x) {
+      decltype(x) r = 1, base = x;
+      for (int64_t k = ie; k; k >>= 1) {
+        if (k & 1) r = static_cast<decltype(x)>(r * base);
+        base = static_cast<decltype(x)>(base * base);
+      }
+      return r;
+    })};
+  }
   if (e == 2.0) return {unary_float(in[0], "pow", [](auto x) { return x * x; })};
   return {unary_float(in[0], "pow", [e](auto x) { return static_cast<decltype(x)>(std::pow(x, e)); })};
 }
