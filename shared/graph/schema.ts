@@ -1,0 +1,127 @@
+// The project file schema (format "netwright-project"): graph, groups, training settings and UI state, strictly validated.
+import { z } from 'zod';
+
+export const PROJECT_FORMAT = 'netwright-project';
+export const PROJECT_VERSION = 1;
+
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python identifier (letters, digits, _; not starting with a digit)');
+const id = z.string().min(1).max(200);
+
+export const ParamValueSchema = z.union([z.number(), z.boolean(), z.string(), z.array(z.number()), z.null()]);
+
+export const NodeSchema = z.strictObject({
+  id,
+  /** layer spec id, e.g. "nn.Linear" */
+  layer: z.string().min(1),
+  params: z.record(z.string(), ParamValueSchema),
+  /** derived params (in_features…) the user fixed by hand; they no longer follow the input */
+  pinned: z.array(z.string()).optional(),
+  /** the PyTorch attribute name ("fc1"); automatic when absent */
+  name: identifier.optional(),
+  position: z.strictObject({ x: z.number(), y: z.number() }),
+  /** the group (submodule) this node belongs to */
+  group: id.optional(),
+});
+export type GraphNode = z.infer<typeof NodeSchema>;
+
+export const EndpointSchema = z.strictObject({ node: id, port: z.string().min(1) });
+export const EdgeSchema = z.strictObject({ id, source: EndpointSchema, target: EndpointSchema });
+export type GraphEdge = z.infer<typeof EdgeSchema>;
+
+export const GroupSchema = z.strictObject({
+  id,
+  /** attribute name of the submodule; the state_dict key prefix ("features") */
+  name: identifier,
+  /** sequential: nn.Sequential, children named 0, 1, 2…; module: a named nn.Module class */
+  kind: z.enum(['sequential', 'module']),
+  /** class name for kind "module" in exported code */
+  className: identifier.optional(),
+  parent: id.optional(),
+});
+export type GraphGroup = z.infer<typeof GroupSchema>;
+
+export const GraphSchema = z.strictObject({
+  nodes: z.array(NodeSchema),
+  edges: z.array(EdgeSchema),
+  groups: z.array(GroupSchema),
+});
+export type Graph = z.infer<typeof GraphSchema>;
+
+export const DatasetRefSchema = z.strictObject({
+  /** builtin: shipped with the app; synthetic: generated from options; file: a CSV/NPZ/folder the user picked */
+  source: z.enum(['builtin', 'synthetic', 'file']),
+  /** "fashion-mnist", "linear", "two-moons", or a path for source "file" */
+  name: z.string().min(1),
+  options: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+  validationSplit: z.number().min(0).max(0.9),
+});
+
+const positive = z.number().positive();
+const nonNegative = z.number().nonnegative();
+
+export const OptimizerSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('sgd'), lr: positive, momentum: nonNegative, dampening: nonNegative, weight_decay: nonNegative, nesterov: z.boolean() }),
+  z.strictObject({ kind: z.literal('adam'), lr: positive, betas: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]), eps: positive, weight_decay: nonNegative, amsgrad: z.boolean() }),
+  z.strictObject({ kind: z.literal('adamw'), lr: positive, betas: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]), eps: positive, weight_decay: nonNegative, amsgrad: z.boolean() }),
+  z.strictObject({ kind: z.literal('rmsprop'), lr: positive, alpha: z.number().min(0).max(1), eps: positive, weight_decay: nonNegative, momentum: nonNegative, centered: z.boolean() }),
+]);
+export type Optimizer = z.infer<typeof OptimizerSchema>;
+
+export const ScheduleSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('constant') }),
+  z.strictObject({ kind: z.literal('step'), step_size: z.number().int().positive(), gamma: positive }),
+  z.strictObject({ kind: z.literal('exponential'), gamma: positive }),
+  z.strictObject({ kind: z.literal('cosine'), T_max: z.number().int().positive(), eta_min: nonNegative }),
+]);
+
+export const TrainingSchema = z.strictObject({
+  dataset: DatasetRefSchema,
+  /** the loss node to minimise; null picks the only loss node */
+  loss: id.nullable(),
+  optimizer: OptimizerSchema,
+  schedule: ScheduleSchema,
+  epochs: z.number().int().positive(),
+  batchSize: z.number().int().positive(),
+  shuffle: z.boolean(),
+  workers: z.number().int().nonnegative(),
+  seed: z.number().int().nonnegative(),
+  /** torch.nn.utils.clip_grad_norm_(parameters, maxNorm, normType); null: no clipping */
+  gradientClipping: z.strictObject({ maxNorm: positive, normType: positive }).nullable(),
+  device: z.enum(['auto', 'cpu', 'cuda']),
+  dtype: z.enum(['float32', 'float64']),
+});
+export type Training = z.infer<typeof TrainingSchema>;
+
+export const UiStateSchema = z.strictObject({
+  viewport: z.strictObject({ x: z.number(), y: z.number(), zoom: positive }),
+  selection: z.array(id),
+  collapsedGroups: z.array(id),
+});
+
+export const ProjectSchema = z.strictObject({
+  format: z.literal(PROJECT_FORMAT),
+  version: z.literal(PROJECT_VERSION),
+  name: z.string().min(1),
+  description: z.string(),
+  graph: GraphSchema,
+  training: TrainingSchema,
+  ui: UiStateSchema,
+});
+export type Project = z.infer<typeof ProjectSchema>;
+
+export const defaultTraining = (): Training => ({
+  dataset: { source: 'synthetic', name: 'linear', options: {}, validationSplit: 0 },
+  loss: null,
+  optimizer: { kind: 'sgd', lr: 0.01, momentum: 0, dampening: 0, weight_decay: 0, nesterov: false },
+  schedule: { kind: 'constant' },
+  epochs: 10,
+  batchSize: 64,
+  shuffle: true,
+  workers: 0,
+  seed: 0,
+  gradientClipping: null,
+  device: 'auto',
+  dtype: 'float32',
+});
+
+export const defaultUiState = (): Project['ui'] => ({ viewport: { x: 0, y: 0, zoom: 1 }, selection: [], collapsedGroups: [] });
