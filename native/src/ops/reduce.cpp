@@ -76,7 +76,7 @@ Tensor sum_impl(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim,
   Tensor out = empty(p.out_shape, out_dtype, a.device());
   NW_DISPATCH_ALL(out_dtype, [&] {
     scalar_t* po = out.data<scalar_t>();
-    if (src.is_contiguous() && is_prefix_reduction(p) && p.outer > 1) {
+    if (src.is_contiguous() && is_prefix_reduction(p) && p.outer > 1 && p.inner > 0) {
       // Column sums: rows of length `outer` added together (vectorises).
       const scalar_t* ps = src.data<scalar_t>();
       cpu::parallel_for(0, p.outer, 4096, [&](int64_t b, int64_t e) {
