@@ -45,7 +45,12 @@ Napi::Object TensorHandle::Wrap(Napi::Env env, const nw::Tensor& t) {
   Napi::Object obj = constructor.New({});
   TensorHandle* h = Unwrap(obj);
   h->tensor_ = t;
-  if (t.defined()) Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(t.impl()->storage->nbytes / 4));
+  // Tell V8 about large native buffers so it collects undisposed handles in time;
+  // the amount is returned on dispose or finalisation.
+  if (t.defined() && t.impl()->storage->nbytes >= (1 << 20)) {
+    h->external_ = static_cast<int64_t>(t.impl()->storage->nbytes);
+    Napi::MemoryManagement::AdjustExternalMemory(env, h->external_);
+  }
   return obj;
 }
 
@@ -133,7 +138,15 @@ Napi::Value TensorHandle::Detach(const Napi::CallbackInfo& info) { return Wrap(i
 Napi::Value TensorHandle::Clone(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value { return Wrap(info.Env(), nw::call_op("contiguous", {self(info.Env()).clone()})[0]); });
 }
+void TensorHandle::ReleaseExternal(Napi::Env env) {
+  if (external_) Napi::MemoryManagement::AdjustExternalMemory(env, -external_);
+  external_ = 0;
+}
+
+void TensorHandle::Finalize(Napi::Env env) { ReleaseExternal(env); }
+
 Napi::Value TensorHandle::Dispose(const Napi::CallbackInfo& info) {
+  ReleaseExternal(info.Env());
   tensor_ = nw::Tensor();
   return info.Env().Undefined();
 }

@@ -14,6 +14,7 @@ class TensorHandle : public Napi::ObjectWrap<TensorHandle> {
   static const nw::Tensor& Get(Napi::Env env, const Napi::Value& v);
   static nw::Tensor GetOptional(Napi::Env env, const Napi::Value& v);
   explicit TensorHandle(const Napi::CallbackInfo& info);
+  void Finalize(Napi::Env env) override;
 
  private:
   static Napi::FunctionReference constructor;
@@ -36,7 +37,9 @@ class TensorHandle : public Napi::ObjectWrap<TensorHandle> {
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   Napi::Value CopyFrom(const Napi::CallbackInfo& info);
 
+  void ReleaseExternal(Napi::Env env);
   nw::Tensor tensor_;
+  int64_t external_ = 0;
 };
 
 }  // namespace nwjs

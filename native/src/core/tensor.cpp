@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <sstream>
+#include <unordered_map>
 
 #include "autograd.h"
 #include "iter.h"
@@ -83,16 +85,70 @@ Shape contiguous_strides(const Shape& s) {
   return st;
 }
 
+namespace {
+
+// CPU buffers above a page are cached by exact (64-byte rounded) size: training
+// allocates the same shapes every step, and fresh large blocks would otherwise be
+// mmap'ed and page-faulted on every use.
+class CpuCache {
+ public:
+  static constexpr size_t kSmall = 4096;
+  static constexpr size_t kMaxCached = size_t(1) << 30;
+
+  void* take(size_t bytes) {
+    if (bytes > kSmall) {
+      std::lock_guard<std::mutex> g(m_);
+      auto it = free_.find(bytes);
+      if (it != free_.end() && !it->second.empty()) {
+        void* p = it->second.back();
+        it->second.pop_back();
+        cached_ -= bytes;
+        return p;
+      }
+    }
+    return std::aligned_alloc(64, bytes);
+  }
+
+  void give(void* p, size_t bytes) {
+    if (bytes > kSmall) {
+      std::lock_guard<std::mutex> g(m_);
+      if (cached_ + bytes <= kMaxCached) {
+        free_[bytes].push_back(p);
+        cached_ += bytes;
+        return;
+      }
+    }
+    std::free(p);
+  }
+
+  ~CpuCache() {
+    for (auto& kv : free_)
+      for (void* p : kv.second) std::free(p);
+  }
+
+ private:
+  std::mutex m_;
+  std::unordered_map<size_t, std::vector<void*>> free_;
+  size_t cached_ = 0;
+};
+
+CpuCache& cpu_cache() {
+  static CpuCache* cache = new CpuCache();  // never destroyed: storages may outlive static teardown
+  return *cache;
+}
+
+size_t rounded(size_t n) { return (std::max<size_t>(n, 1) + 63) / 64 * 64; }
+
+}  // namespace
+
 Storage::Storage(size_t n, Device dev) : nbytes(n), device(dev) {
   NW_CHECK(dev.type == DeviceType::CPU, "E_DEVICE",
            "device " + dev.str() + " is not available in this build; use cpu");
-  // 64-byte alignment for AVX-512 loads; always allocate at least one line.
-  size_t bytes = (std::max<size_t>(n, 1) + 63) / 64 * 64;
-  data = std::aligned_alloc(64, bytes);
+  data = cpu_cache().take(rounded(n));
   if (!data) throw Error("E_OOM", "out of memory allocating " + std::to_string(n) + " bytes");
 }
 
-Storage::~Storage() { std::free(data); }
+Storage::~Storage() { cpu_cache().give(data, rounded(nbytes)); }
 
 const Shape& Tensor::sizes() const { return impl_->sizes; }
 const Shape& Tensor::strides() const { return impl_->strides; }
