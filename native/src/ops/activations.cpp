@@ -48,8 +48,9 @@ Tensor act_grad(const Tensor& g, const Tensor& x, const Tensor& y, const char* n
   }
 
 NW_ACTIVATION(relu, false,
-              act(x, "relu", [](auto v) { return v > 0 ? v : decltype(v)(0); }),
-              act_grad(g[0], s[0], s[1], "relu", [](auto v, auto) { return v > 0 ? decltype(v)(1) : decltype(v)(0); }))
+              // NOTE: written as v <= 0 so NaN passes through (forward and gradient), as in torch.
+              act(x, "relu", [](auto v) { return v <= 0 ? decltype(v)(0) : v; }),
+              act_grad(g[0], s[0], s[1], "relu", [](auto v, auto) { return v <= 0 ? decltype(v)(0) : decltype(v)(1); }))
 
 NW_ACTIVATION(leaky_relu, false,
               act(x, "leaky_relu", [s = at.f("negative_slope", 0.01)](auto v) { return v > 0 ? v : static_cast<decltype(v)>(v * s); }),
