@@ -11,7 +11,9 @@ export const inputTarget = inputSpec({
 - \`class-index\`: int64 class indices, shape \`[N]\` — what \`nn.CrossEntropyLoss\` and \`nn.NLLLoss\` need.
 - \`float\`: real values, e.g. \`[N, 1]\` for \`nn.MSELoss\` regression on \`y = 2x + 3\`.
 
-\`shape\` is the per-sample shape (without N); \`-1\` marks the sequence dim T (a language model's target is \`[N, T]\`).`,
+\`shape\` is the per-sample shape (without N); \`-1\` marks the sequence dim T (a language model's target is \`[N, T]\`).
+
+PyTorch: the labels your DataLoader yields beside \`x\`: \`for x, y in loader: loss = criterion(net(x), y)\`.`,
   defaultName: 'target',
   params: [
     enumParam('dtype', ['class-index', 'float'], 'class-index', 'class indices (int64) or float values', { notTorch: true }),
