@@ -24,7 +24,7 @@ fc1 = nn.Linear(16 * 5 * 5, 120)   # LeNet's first fully connected layer
 Weights: \`weight [out_features, in_features]\` (kaiming_uniform, a=√5), \`bias [out_features]\` (U(±1/√in_features)).`,
   defaultName: 'fc',
   params,
-  inputs: [port('input', [2, 5], 'float', 'features [*, in_features]; flatten images first')],
+  inputs: [port('input', [2, 3], 'float', 'features [N, in_features] or a sequence [N, T, in_features]; flatten images first')],
   outputs: [out('out', '[*, out_features]')],
   derive: (inputs) => {
     const info = inputs['input'];
