@@ -13,7 +13,7 @@ export const gelu = activationSpec({
   title: 'GELU',
   op: 'gelu',
   summary: 'x · Φ(x), used in transformers',
-  formulaText: 'y = x * Phi(x) (tanh approximation when approximate=\"tanh\")',
+  formulaText: 'y = x * Phi(x) (tanh approximation when approximate="tanh")',
   example: 'act = nn.GELU()',
   params: [enumParam('approximate', ['none', 'tanh'], 'none', 'exact erf form or the tanh approximation')],
   formula: (x, p) =>
