@@ -137,8 +137,12 @@ TensorList pow_forward(OpContext& ctx, const TensorList& in, const Attrs&) {
 TensorList pow_backward(OpContext& ctx, const TensorList& g) {
   TensorList s = ctx.saved();
   Tensor ga, gb;
-  if (ctx.needs_input_grad[0])
-    ga = ops::mul(g[0], ops::mul(s[1], ops::pow(s[0], ops::add_scalar(s[1], -1.0))));
+  if (ctx.needs_input_grad[0]) {
+    // b * a^(b-1) is 0 * inf = NaN at a = 0, b = 0; PyTorch defines it as 0 wherever b == 0.
+    Tensor da = ops::mul(s[1], ops::pow(s[0], ops::add_scalar(s[1], -1.0)));
+    da = ops::where(ops::compare("eq", s[1], ops::scalar_like(0.0, s[1])), ops::scalar_like(0.0, da), da);
+    ga = ops::mul(g[0], da);
+  }
   if (ctx.needs_input_grad[1]) {
     // d/db a^b = a^b ln a; PyTorch defines it as 0 where a == 0 and b >= 0.
     Tensor la = ops::log(s[0]);
