@@ -1,7 +1,7 @@
 // Benchmark harness: loads every workload in bench/workloads/, runs ours and the
 // reference in the same process run, prints a table, then one JSON line per workload.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -30,13 +30,77 @@ export function nwBenchPath() {
   return found;
 }
 
-// Environment for reference (numpy/torch) processes: OpenBLAS tuning variables that
-// slow it down on this machine are dropped for that child only.
+// Environment for reference (numpy/torch) processes: OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE
+// are dropped for that child only (this always wins over `extra`; see bestReferenceEnvs).
 export function referenceEnv(extra = {}) {
   const env = { ...process.env, ...extra };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   return env;
+}
+
+// AVX-512 core types OpenBLAS can be forced to, newest first, with the CPU flag each needs.
+const AVX512_CORETYPES = [
+  ['SAPPHIRERAPIDS', 'amx_tile'],
+  ['COOPERLAKE', 'avx512_bf16'],
+  ['SKYLAKEX', 'avx512f'],
+];
+const probed = new Map();
+
+function cpuFlags() {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    return new Set((line ?? '').split(':').pop().trim().split(/\s+/));
+  } catch {
+    return new Set();
+  }
+}
+
+// The OpenBLAS core `python -c "import <module>"` picks under env, from OPENBLAS_VERBOSE=2
+// ("Core: SkylakeX"); null when nothing loads OpenBLAS (or the import fails).
+function openblasCore(python, module, env) {
+  const r = spawnSync(python, ['-c', `import ${module}`], {
+    encoding: 'utf8', env: { ...env, OPENBLAS_VERBOSE: '2' }, timeout: 60_000,
+  });
+  const m = /^Core: (\S+)/m.exec(`${r.stdout ?? ''}\n${r.stderr ?? ''}`);
+  return r.status === 0 && m ? m[1] : null;
+}
+
+// Reference variants for workloads that time numpy/torch on OpenBLAS. OpenBLAS 0.3.21
+// (Debian) does not know Sapphire Rapids: with OPENBLAS_CORETYPE unset it falls back
+// to its "Prescott" SSE kernels, ~5× slower than its AVX-512 ones. The product runs the
+// reference with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, so that is one variant;
+// an honest comparison also needs the best OpenBLAS can do here, so every AVX-512 core
+// type this CPU has the flags for *and* this OpenBLAS confirms (OPENBLAS_VERBOSE=2 names
+// the core it picked; an unknown name falls back silently) is another.
+// Returns [{ label, core, env }]: env is a full child environment (pass extra variables,
+// e.g. thread counts, in `extra`), label says the configuration ("OPENBLAS_CORETYPE
+// unset (Prescott)", "OPENBLAS_CORETYPE=SKYLAKEX"), core what OpenBLAS reported (null
+// when `module` does not load OpenBLAS; then only the unset variant is returned).
+// Usage: for (const { label, env } of bestReferenceEnvs({ OMP_NUM_THREADS: '1' }, { module: 'torch' })) ...
+// and report the best run with its label as the reference name.
+export function bestReferenceEnvs(extra = {}, { python = referencePython, module = 'numpy' } = {}) {
+  const key = `${python}\0${module}`;
+  if (!probed.has(key)) {
+    const unsetCore = openblasCore(python, module, referenceEnv());
+    const flags = cpuFlags();
+    const forced = [];
+    if (unsetCore) {
+      for (const [coretype, flag] of AVX512_CORETYPES) {
+        if (!flags.has(flag)) continue;
+        const core = openblasCore(python, module, { ...referenceEnv(), OPENBLAS_CORETYPE: coretype });
+        if (core && core.toLowerCase() === coretype.toLowerCase()) forced.push({ coretype, core });
+      }
+    }
+    probed.set(key, { unsetCore, forced });
+  }
+  const { unsetCore, forced } = probed.get(key);
+  return [
+    { label: `OPENBLAS_CORETYPE unset${unsetCore ? ` (${unsetCore})` : ''}`, core: unsetCore, env: referenceEnv(extra) },
+    ...forced.map(({ coretype, core }) => ({
+      label: `OPENBLAS_CORETYPE=${coretype}`, core, env: { ...referenceEnv(extra), OPENBLAS_CORETYPE: coretype },
+    })),
+  ];
 }
 
 export const referencePython = process.env.NW_REFERENCE_PYTHON ?? '/usr/bin/python3';
