@@ -250,6 +250,8 @@ TensorList std_backward(OpContext& ctx, const TensorList& g) {
   ReducePlan p = plan_reduce(empty(ctx.input_shapes[0], DType::Bool), ctx.attrs.ints("dim", {}), true, "std");
   double denom = std::max(0.0, static_cast<double>(p.inner) - ctx.attrs.f("correction", 1.0));
   Tensor gs = ops::div(g[0], ops::mul_scalar(out, denom));  // d std = d var / (2 std)
+  // NOTE: at std = 0 that is x/0 (NaN or inf); PyTorch masks it to 0 (std_backward).
+  gs = ops::where(ops::compare("eq", out, ops::scalar_like(0.0, out)), ops::scalar_like(0.0, gs), gs);
   Tensor ge = expand_back(gs, ctx);
   return {ops::mul(ge, centered)};
 }
