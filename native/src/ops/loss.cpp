@@ -223,7 +223,7 @@ TensorList class_loss_forward(OpContext& ctx, const TensorList& in, const Attrs&
       pr[i] = static_cast<T>(acc);
     }
   });
-  ctx.save({logp, q});
+  ctx.save({logp, q, weight});
   ctx.ints = {l.M, l.C};
   Tensor out;
   if (red == Reduction::None) out = ops::reshape(per_row, l.per_sample);
@@ -251,7 +251,14 @@ TensorList class_loss_backward(OpContext& ctx, const TensorList& g) {
     drows = ops::mul(grow, ops::neg(q));
   }
   (void)C;
-  return {from_rows(drows, ctx.input_shapes[0]), Tensor(), Tensor()};
+  Tensor dtarget;
+  if (FromLogits && ctx.needs_input_grad[1] && is_floating(ctx.input_dtypes[1])) {
+    // Probability target: d loss_row / d t_c = -(1 - label_smoothing) * weight_c * logp_c.
+    Tensor dt = ops::mul_scalar(logp, -(1.0 - ctx.attrs.f("label_smoothing", 0.0)));
+    if (s[2].defined()) dt = ops::mul(dt, s[2]);
+    dtarget = from_rows(ops::mul(grow, dt), ctx.input_shapes[1]);
+  }
+  return {ctx.needs_input_grad[0] ? from_rows(drows, ctx.input_shapes[0]) : Tensor(), dtarget, Tensor()};
 }
 
 // ---- binary ----
@@ -286,8 +293,26 @@ TensorList bce_backward(OpContext& ctx, const TensorList& g) {
     });
   });
   if (w.defined()) d = ops::mul(d, w);
-  Tensor gp = ops::mul(reduce_grad(g[0], p.sizes(), reduction_of(ctx.attrs)), d);
-  return {gp, Tensor(), Tensor()};
+  Tensor up = reduce_grad(g[0], p.sizes(), reduction_of(ctx.attrs));
+  Tensor dt;
+  if (ctx.needs_input_grad[1]) {
+    // d/dt = log(1 - p) - log(p) = -logit(p) (unclamped, as torch's target backward).
+    dt = ops::sub(ops::log(ops::add_scalar(ops::neg(p), 1.0)), ops::log(p));
+    if (w.defined()) dt = ops::mul(dt, w);
+    dt = ops::mul(up, dt);
+  }
+  return {ctx.needs_input_grad[0] ? ops::mul(up, d) : Tensor(), dt, Tensor()};
+}
+
+// softplus(-x) = -log_sigmoid(x), computed stably.
+Tensor softplus_of_neg(const Tensor& x) {
+  Tensor out = empty(x.sizes(), x.dtype());
+  NW_DISPATCH_FLOAT(x.dtype(), "binary_cross_entropy_with_logits", [&] {
+    kern::map1<scalar_t, scalar_t>(out, x, [](scalar_t v) {
+      return static_cast<scalar_t>(std::log1p(std::exp(-std::fabs(v))) + std::max<scalar_t>(-v, 0));
+    });
+  });
+  return out;
 }
 
 TensorList bce_logits_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
@@ -297,12 +322,7 @@ TensorList bce_logits_forward(OpContext& ctx, const TensorList& in, const Attrs&
   Tensor w = in[2], pw = in[3];
   Tensor per;
   // loss = (1 - t) x + (1 + (pw - 1) t) * (log1p(exp(-|x|)) + max(-x, 0))
-  Tensor softplus_neg = empty(x.sizes(), x.dtype());
-  NW_DISPATCH_FLOAT(x.dtype(), "binary_cross_entropy_with_logits", [&] {
-    kern::map1<scalar_t, scalar_t>(softplus_neg, x, [](scalar_t v) {
-      return static_cast<scalar_t>(std::log1p(std::exp(-std::fabs(v))) + std::max<scalar_t>(-v, 0));
-    });
-  });
+  Tensor softplus_neg = softplus_of_neg(x);
   Tensor one = ops::scalar_like(1.0, x);
   Tensor coef = pw.defined() ? ops::add(one, ops::mul(ops::sub(pw, one), t)) : Tensor();
   per = ops::add(ops::mul(ops::sub(one, t), x), coef.defined() ? ops::mul(coef, softplus_neg) : softplus_neg);
@@ -322,7 +342,16 @@ TensorList bce_logits_backward(OpContext& ctx, const TensorList& g) {
     d = ops::sub(sg, t);
   }
   if (w.defined()) d = ops::mul(d, w);
-  return {ops::mul(reduce_grad(g[0], x.sizes(), reduction_of(ctx.attrs)), d), Tensor(), Tensor(), Tensor()};
+  Tensor up = reduce_grad(g[0], x.sizes(), reduction_of(ctx.attrs));
+  Tensor dt;
+  if (ctx.needs_input_grad[1]) {
+    // d/dt = -x + (pw - 1) * softplus(-x)  (= -x without pos_weight)
+    dt = ops::neg(x);
+    if (pw.defined()) dt = ops::add(dt, ops::mul(ops::add_scalar(pw, -1.0), softplus_of_neg(x)));
+    if (w.defined()) dt = ops::mul(dt, w);
+    dt = ops::mul(up, dt);
+  }
+  return {ctx.needs_input_grad[0] ? ops::mul(up, d) : Tensor(), dt, Tensor(), Tensor()};
 }
 
 }  // namespace
