@@ -8,7 +8,9 @@ import * as nw from '../../native/ts/index';
 export interface TensorSpec {
   dtype: nw.DType;
   shape: number[];
-  data: (number | string)[];
+  data?: (number | string)[];
+  /** A large input stored as a formula: element i is ((i * 7919 + offset) % (2r + 1) - r) / scale. */
+  pattern?: { offset: number; r: number; scale: number };
   /** The op sees this (contiguous) tensor transposed: a non-contiguous view. */
   transpose?: [number, number];
   requiresGrad?: boolean;
@@ -50,7 +52,12 @@ export function decode(v: number | string): number {
 }
 
 export function values(spec: TensorSpec): number[] {
-  return spec.data.map(decode);
+  const p = spec.pattern;
+  if (p) {
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    return Array.from({ length: n }, (_, i) => (((i * 7919 + p.offset) % (2 * p.r + 1)) - p.r) / p.scale);
+  }
+  return (spec.data ?? []).map(decode);
 }
 
 function typedArray(data: number[], dtype: nw.DType): Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array {
