@@ -134,18 +134,20 @@ export function analyzeGraph(graph: Graph, options: AnalyzeOptions = {}): GraphA
     }
     ports.set(edge.target.port, edge);
     incoming.set(edge.target.node, ports);
-    outgoing.set(edge.source.node, [...(outgoing.get(edge.source.node) ?? []), edge]);
+    const out = outgoing.get(edge.source.node);
+    if (out === undefined) outgoing.set(edge.source.node, [edge]);
+    else out.push(edge);
     edges.set(edge.id, edge);
   }
 
   // Topological order (Kahn), ties broken by position in the file: deterministic.
   const known = graph.nodes.filter((node) => specs.has(node.id));
   const pending = new Map(known.map((node) => [node.id, incoming.get(node.id)?.size ?? 0]));
-  const ready = known.filter((node) => pending.get(node.id) === 0).map((node) => node.id);
+  const ready = new MinHeap<string>((a, b) => (nodeIndex.get(a) ?? 0) - (nodeIndex.get(b) ?? 0));
+  for (const node of known) if (pending.get(node.id) === 0) ready.push(node.id);
   const order: string[] = [];
-  while (ready.length > 0) {
-    ready.sort((a, b) => (nodeIndex.get(a) ?? 0) - (nodeIndex.get(b) ?? 0));
-    const id = ready.shift() ?? '';
+  while (ready.size > 0) {
+    const id = ready.pop();
     order.push(id);
     for (const edge of outgoing.get(id) ?? []) {
       const left = (pending.get(edge.target.node) ?? 0) - 1;
@@ -289,4 +291,44 @@ export function analyzeGraph(graph: Graph, options: AnalyzeOptions = {}): GraphA
     errors.push(graphError('E_NO_LOSS', 'The graph has no loss node, so there is nothing to train; add a loss (CrossEntropyLoss for classes, MSELoss for values) after the last layer and connect a Target to it.', {}, sink === undefined ? [] : [{ kind: 'add-node', layer: 'nn.CrossEntropyLoss', connectTo: { node: sink, port: 'out' } }]));
   }
   return { order, nodes, paths: naming.paths, edges, lossNode, errors };
+}
+
+/** Binary min-heap: O(log n) push/pop for the topological sort's ready set. */
+class MinHeap<T> {
+  private readonly items: T[] = [];
+  constructor(private readonly less: (a: T, b: T) => number) {}
+  get size(): number {
+    return this.items.length;
+  }
+  push(item: T): void {
+    const a = this.items;
+    a.push(item);
+    let i = a.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (this.less(a[i]!, a[parent]!) >= 0) break;
+      [a[i], a[parent]] = [a[parent]!, a[i]!];
+      i = parent;
+    }
+  }
+  pop(): T {
+    const a = this.items;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.less(a[l]!, a[m]!) < 0) m = l;
+        if (r < a.length && this.less(a[r]!, a[m]!) < 0) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m]!, a[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
 }
