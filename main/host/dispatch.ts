@@ -10,7 +10,8 @@ export async function dispatchCall(api: Api, method: unknown, params: unknown): 
   if (!parsed.success) {
     throw new ApiError('E_BAD_REQUEST', `Bad parameters for ${method}: ${parsed.error.message}`);
   }
-  // Every method currently takes no parameters; when one does, switch on `method` so each call is typed.
+  // Each case spreads the validated tuple, typed as that method's own parameters.
+  const data: unknown[] = parsed.data;
   switch (method) {
     case 'getAppInfo':
       return api.getAppInfo();
@@ -18,5 +19,23 @@ export async function dispatchCall(api: Api, method: unknown, params: unknown): 
       return api.getEngineStatus();
     case 'restartEngine':
       return api.restartEngine();
+    case 'listSamples':
+      return api.listSamples();
+    case 'newProject':
+      return api.newProject();
+    case 'openProject':
+      return api.openProject(...(data as Parameters<Api['openProject']>));
+    case 'saveProject':
+      return api.saveProject(...(data as Parameters<Api['saveProject']>));
+    case 'saveProjectAs':
+      return api.saveProjectAs(...(data as Parameters<Api['saveProjectAs']>));
+    case 'recentProjects':
+      return api.recentProjects();
+    case 'writeRecovery':
+      return api.writeRecovery(...(data as Parameters<Api['writeRecovery']>));
+    case 'readRecovery':
+      return api.readRecovery();
+    case 'listDirectory':
+      return api.listDirectory(...(data as Parameters<Api['listDirectory']>));
   }
 }

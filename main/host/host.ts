@@ -1,5 +1,6 @@
 // The Api implementation shared by the Electron app, the browser-mode server and the CLI.
 import { platform } from 'node:os';
+import { join } from 'node:path';
 import {
   ApiError,
   toErrorInfo,
@@ -12,6 +13,8 @@ import {
   type Unsubscribe,
 } from '../../shared/api';
 import type { TrainerLauncher } from './launcher';
+import { findPackageRoot } from './paths';
+import { createProjectStore, type ProjectStoreOptions } from './projects';
 import { TrainerClient } from './trainerClient';
 
 export interface HostOptions {
@@ -21,6 +24,8 @@ export interface HostOptions {
   /** Checked before each launch so a missing build says "run npm run build:js". */
   trainerEntry?: string;
   timeoutMs?: number;
+  /** Where samples, recent files, the recovery file and the file browser's default folder are (defaults in projects.ts). */
+  projects?: Partial<ProjectStoreOptions>;
 }
 
 /** The host: an Api plus lifecycle. `start()` launches the trainer; `dispose()` stops it. */
@@ -73,6 +78,12 @@ export function createHost(options: HostOptions): Host {
     return starting;
   };
 
+  const projects = createProjectStore({
+    samplesDir: options.projects?.samplesDir ?? join(findPackageRoot(), 'samples'),
+    ...(options.projects?.dataDir !== undefined ? { dataDir: options.projects.dataDir } : {}),
+    ...(options.projects?.projectsDir !== undefined ? { projectsDir: options.projects.projectsDir } : {}),
+  });
+
   const appInfo: AppInfo = { name: 'Netwright', version: options.version, mode: options.mode, platform: platform() };
 
   return {
@@ -92,6 +103,15 @@ export function createHost(options: HostOptions): Host {
       old?.stop();
       return start();
     },
+    listSamples: () => projects.listSamples(),
+    newProject: () => projects.newProject(),
+    openProject: (path) => projects.openProject(path),
+    saveProject: (path, text) => projects.saveProject(path, text),
+    saveProjectAs: (path, text, saveOptions) => projects.saveProjectAs(path, text, saveOptions),
+    recentProjects: () => projects.recentProjects(),
+    writeRecovery: (text, path) => projects.writeRecovery(text, path),
+    readRecovery: () => projects.readRecovery(),
+    listDirectory: (path) => projects.listDirectory(path),
     on<E extends ApiEventName>(event: E, listener: Listener<E>): Unsubscribe {
       const set = listeners[event] as Set<Listener<E>>;
       set.add(listener);

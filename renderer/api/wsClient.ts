@@ -2,10 +2,12 @@
 import {
   ApiError,
   apiEvents,
+  apiMethodNames,
   apiMethods,
   rpcPath,
   RpcServerMessageSchema,
   type Api,
+  type ApiCalls,
   type ApiEventData,
   type ApiEventName,
   type ApiMethodName,
@@ -100,10 +102,13 @@ export function createWebSocketApi(pageUrl: URL): Api {
     });
   };
 
+  // One forwarder per name in apiMethodNames: the host validates parameters, this client validates results.
+  const calls = Object.fromEntries(
+    apiMethodNames.map((method) => [method, (...params: unknown[]) => call(method, ...(params as ApiParams<typeof method>))]),
+  ) as ApiCalls;
+
   return {
-    getAppInfo: () => call('getAppInfo'),
-    getEngineStatus: () => call('getEngineStatus'),
-    restartEngine: () => call('restartEngine'),
+    ...calls,
     on<E extends ApiEventName>(event: E, listener: (data: ApiEventData<E>) => void) {
       const set = listeners.get(event) ?? new Set<AnyListener>();
       listeners.set(event, set);

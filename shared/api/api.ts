@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { AppInfoSchema } from './app';
 import { EngineStatusSchema } from './engine';
+import { DirectoryListingSchema, ProjectFileSchema, projectParams, RecentProjectSchema, RecoverySchema, SampleInfoSchema, SavedProjectSchema } from './project';
 import type { ApiEventName, ApiMethodName } from './methods';
 
 /** One entry per call: parameter tuple and result schema. Both sides of every boundary validate with these. */
@@ -12,6 +13,24 @@ export const apiMethods = {
   getEngineStatus: { params: z.tuple([]), result: EngineStatusSchema },
   /** Stops and restarts the trainer process, e.g. after `npm run build:native`; resolves with the new status. */
   restartEngine: { params: z.tuple([]), result: EngineStatusSchema },
+  /** The sample projects shipped in samples/ (for the start page's gallery). */
+  listSamples: { params: projectParams.listSamples, result: z.array(SampleInfoSchema) },
+  /** A new, empty project's text (path is ''). */
+  newProject: { params: projectParams.newProject, result: ProjectFileSchema },
+  /** Reads, migrates and validates a project file; adds it to the recent files. */
+  openProject: { params: projectParams.openProject, result: ProjectFileSchema },
+  /** Validates and writes a project atomically (temp file, fsync, rename); adds it to the recent files. */
+  saveProject: { params: projectParams.saveProject, result: SavedProjectSchema },
+  /** Like saveProject, but refuses (E_FILE_EXISTS) to replace an existing file unless overwrite is true. */
+  saveProjectAs: { params: projectParams.saveProjectAs, result: SavedProjectSchema },
+  /** Recently opened or saved project files, newest first. */
+  recentProjects: { params: projectParams.recentProjects, result: z.array(RecentProjectSchema) },
+  /** Autosave: writes unsaved work to the recovery file (null text clears it, e.g. after a save). */
+  writeRecovery: { params: projectParams.writeRecovery, result: z.null() },
+  /** The unsaved work left by a previous session, if any. */
+  readRecovery: { params: projectParams.readRecovery, result: RecoverySchema.nullable() },
+  /** Lists a folder for the in-app file browser (null: the projects folder). */
+  listDirectory: { params: projectParams.listDirectory, result: DirectoryListingSchema },
 } as const satisfies Record<ApiMethodName, { params: z.ZodTuple; result: z.ZodType }>;
 
 /** Events the host pushes to the renderer. */

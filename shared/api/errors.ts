@@ -10,6 +10,10 @@ export const errorCodes = [
   'E_BAD_REQUEST', // a message did not match its schema
   'E_UNKNOWN_METHOD', // an Api call named a method the host does not implement
   'E_DISCONNECTED', // the renderer lost its connection to the host
+  'E_FILE_NOT_FOUND', // a project file or folder does not exist
+  'E_FILE_EXISTS', // "save as" would replace an existing file
+  'E_FILE_IO', // reading or writing a file failed (permissions, disk full…)
+  'E_PROJECT_INVALID', // a project file could not be parsed, migrated or validated
   'E_INTERNAL', // a bug: anything else
 ] as const;
 

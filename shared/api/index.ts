@@ -7,3 +7,4 @@ export * from './methods';
 export * from './rpc';
 export * from './trainer';
 export * from './plan';
+export * from './project';

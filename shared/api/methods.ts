@@ -1,6 +1,19 @@
 // The names of every Api call and event, without schemas, so the sandboxed preload stays tiny.
 
-export const apiMethodNames = ['getAppInfo', 'getEngineStatus', 'restartEngine'] as const;
+export const apiMethodNames = [
+  'getAppInfo',
+  'getEngineStatus',
+  'restartEngine',
+  'listSamples',
+  'newProject',
+  'openProject',
+  'saveProject',
+  'saveProjectAs',
+  'recentProjects',
+  'writeRecovery',
+  'readRecovery',
+  'listDirectory',
+] as const;
 export type ApiMethodName = (typeof apiMethodNames)[number];
 
 export const apiEventNames = ['engineStatus'] as const;

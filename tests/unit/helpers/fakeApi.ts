@@ -22,6 +22,16 @@ export function createFakeApi(): FakeApi {
     getAppInfo: () => Promise.resolve({ name: 'Netwright', version: '0.0.0-test', mode: 'browser', platform: 'test' }),
     getEngineStatus: () => Promise.resolve(status),
     restartEngine: () => Promise.resolve(status),
+    // Project calls: tests of the project store use main/host/projects.ts directly.
+    listSamples: () => Promise.resolve([]),
+    newProject: () => Promise.reject(new Error('fake Api: newProject is not implemented')),
+    openProject: () => Promise.reject(new Error('fake Api: openProject is not implemented')),
+    saveProject: () => Promise.reject(new Error('fake Api: saveProject is not implemented')),
+    saveProjectAs: () => Promise.reject(new Error('fake Api: saveProjectAs is not implemented')),
+    recentProjects: () => Promise.resolve([]),
+    writeRecovery: () => Promise.resolve(null),
+    readRecovery: () => Promise.resolve(null),
+    listDirectory: () => Promise.reject(new Error('fake Api: listDirectory is not implemented')),
     on(_event, listener) {
       // engineStatus is the only event, so every listener takes an EngineStatus.
       const typed = listener as (data: EngineStatus) => void;
