@@ -129,3 +129,16 @@ TEST_CASE("bad input throws coded errors, not crashes") {
     CHECK(e.code == "E_SHAPE");
   }
 }
+
+TEST_CASE("outputs of one op as separate roots all contribute (split, repeated output)") {
+  Tensor x = vec({1, 2, 3, 4});
+  x.set_requires_grad(true);
+  TensorList parts = call_op("split", {x}, {{"split_size", int64_t(2)}});
+  TensorList g = grad({ops::sum(parts[0]), ops::sum(ops::mul_scalar(parts[1], 3.0))}, {x}, {});
+  CHECK(g[0].defined());
+  CHECK_NEAR(read_scalar(g[0], 0), 1.0, 1e-12);
+  CHECK_NEAR(read_scalar(g[0], 3), 3.0, 1e-12);
+  Tensor y = ops::sum(ops::mul(x, x));
+  TensorList g2 = grad({y, y}, {x}, {});
+  CHECK_NEAR(read_scalar(g2[0], 1), 8.0, 1e-12);
+}

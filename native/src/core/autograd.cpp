@@ -194,7 +194,8 @@ void run_backward(GraphTask& task, const TensorList& outputs, const TensorList& 
     }
     Edge e = gradient_edge(out);
     task.add_to_buffer(e.node.get(), e.input_nr, g);
-    roots.push_back(e.node.get());
+    // NOTE: two outputs of one op share a node; count its dependencies once.
+    if (std::find(roots.begin(), roots.end(), e.node.get()) == roots.end()) roots.push_back(e.node.get());
   }
   for (Node* r : roots) collect_dependencies(r, task);
   if (!task.capture.empty()) {
