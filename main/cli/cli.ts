@@ -2,15 +2,23 @@
 import { parseArgs } from 'node:util';
 import { createHost, forkLauncher, packagePaths, packageVersion } from '../host';
 import { formatStatus } from './format';
+import { evalCommand, predictCommand, trainCommand, UsageError } from './train';
 
 const usage = `Usage: netwright <command> [options]
 
 Commands:
   info [--json]   start the trainer, load the native engine and print what it reports
+  train <project.json> [--epochs N] [--device cpu|cuda:0] [--out DIR] [--max-steps N] [--json]
+                  train the project's model on its dataset; progress bar, one line per epoch,
+                  checkpoints (DIR/checkpoints/last.nwck) every epoch and on stop (Ctrl-C)
+  eval <project.json> --weights <file.nwck> [--json]
+                  loss, accuracy and confusion matrix on the test set (else the validation split)
+  predict <project.json> --weights <file.nwck> --input <x.npy> --output <y.npy> [--json]
+                  run the model on a .npy batch and write its output as .npy
   version         print the Netwright version
   help            print this help
 
-Exit codes: 0 ok, 1 engine error, 2 usage error.`;
+Exit codes: 0 ok, 1 engine or run error, 2 usage error.`;
 
 async function info(json: boolean): Promise<number> {
   const paths = packagePaths();
@@ -36,6 +44,12 @@ async function main(argv: string[]): Promise<number> {
       const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } }, strict: true });
       return info(values.json === true);
     }
+    case 'train':
+      return trainCommand(rest);
+    case 'eval':
+      return evalCommand(rest);
+    case 'predict':
+      return predictCommand(rest);
     case 'version':
       console.log(packageVersion());
       return 0;
@@ -53,7 +67,11 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(2);
+    // One line: usage problems exit 2, anything the run/data/engine reports (with its code) exits 1.
+    const message = error instanceof Error ? error.message : String(error);
+    const code = typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : null;
+    const usage = error instanceof UsageError || (code !== null && code.startsWith('ERR_PARSE_ARGS'));
+    console.error(usage ? `error: ${message.split('\n')[0]}` : `${code ?? 'error'}: ${message.split('\n')[0]}`);
+    process.exit(usage ? 2 : 1);
   },
 );

@@ -37,5 +37,17 @@ export async function dispatchCall(api: Api, method: unknown, params: unknown): 
       return api.readRecovery();
     case 'listDirectory':
       return api.listDirectory(...(data as Parameters<Api['listDirectory']>));
+    case 'startRun':
+      return api.startRun(...(data as Parameters<Api['startRun']>));
+    case 'pauseRun':
+      return api.pauseRun(...(data as Parameters<Api['pauseRun']>));
+    case 'resumeRun':
+      return api.resumeRun(...(data as Parameters<Api['resumeRun']>));
+    case 'stopRun':
+      return api.stopRun(...(data as Parameters<Api['stopRun']>));
+    case 'listRuns':
+      return api.listRuns();
+    case 'openRun':
+      return api.openRun(...(data as Parameters<Api['openRun']>));
   }
 }

@@ -15,6 +15,7 @@ import {
 import type { TrainerLauncher } from './launcher';
 import { findPackageRoot } from './paths';
 import { createProjectStore, type ProjectStoreOptions } from './projects';
+import { RunManager } from './runs';
 import { TrainerClient } from './trainerClient';
 
 export interface HostOptions {
@@ -26,6 +27,8 @@ export interface HostOptions {
   timeoutMs?: number;
   /** Where samples, recent files, the recovery file and the file browser's default folder are (defaults in projects.ts). */
   projects?: Partial<ProjectStoreOptions>;
+  /** Where training runs are kept (default $NETWRIGHT_RUNS_DIR or ~/.netwright/runs). */
+  runsDir?: string;
 }
 
 /** The host: an Api plus lifecycle. `start()` launches the trainer; `dispose()` stops it. */
@@ -33,6 +36,8 @@ export interface Host extends Api {
   /** Launches the trainer and resolves with the resulting status (never rejects). */
   start(): Promise<EngineStatus>;
   dispose(): void;
+  /** The training runs (each in its own trainer process). */
+  readonly runs: RunManager;
 }
 
 type Listener<E extends ApiEventName> = (data: ApiEventData<E>) => void;
@@ -42,7 +47,23 @@ export function createHost(options: HostOptions): Host {
   let trainer: TrainerClient | null = null;
   let starting: Promise<EngineStatus> | null = null;
   let disposed = false;
-  const listeners: { [E in ApiEventName]: Set<Listener<E>> } = { engineStatus: new Set() };
+  const listeners: { [E in ApiEventName]: Set<Listener<E>> } = { engineStatus: new Set(), runStatus: new Set(), runMetrics: new Set() };
+  const runs = new RunManager(
+    {
+      launcher: options.launcher,
+      ...(options.trainerEntry !== undefined ? { trainerEntry: options.trainerEntry } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.runsDir !== undefined ? { runsDir: options.runsDir } : {}),
+    },
+    {
+      status: (info) => {
+        for (const listener of listeners.runStatus) listener(info);
+      },
+      metrics: (runId, metrics) => {
+        for (const listener of listeners.runMetrics) listener({ runId, metrics });
+      },
+    },
+  );
 
   const setStatus = (next: EngineStatus): void => {
     status = next;
@@ -90,6 +111,7 @@ export function createHost(options: HostOptions): Host {
     start,
     dispose() {
       disposed = true;
+      runs.dispose();
       trainer?.stop();
       trainer = null;
     },
@@ -112,6 +134,13 @@ export function createHost(options: HostOptions): Host {
     writeRecovery: (text, path) => projects.writeRecovery(text, path),
     readRecovery: () => projects.readRecovery(),
     listDirectory: (path) => projects.listDirectory(path),
+    runs,
+    startRun: (request) => runs.start(request),
+    pauseRun: (id) => Promise.resolve(runs.pause(id)),
+    resumeRun: (id) => runs.resume(id),
+    stopRun: (id, stopOptions) => Promise.resolve(runs.stop(id, stopOptions.save)),
+    listRuns: () => Promise.resolve(runs.list()),
+    openRun: (id) => Promise.resolve(runs.open(id)),
     on<E extends ApiEventName>(event: E, listener: Listener<E>): Unsubscribe {
       const set = listeners[event] as Set<Listener<E>>;
       set.add(listener);

@@ -1,6 +1,6 @@
 // One trainer process: waits for its hello, sends typed requests and matches the replies.
 import { existsSync } from 'node:fs';
-import { ApiError, TrainerToHostSchema, type EngineInfo, type HostToTrainer } from '../../shared/api';
+import { ApiError, TrainerToHostSchema, type EngineInfo, type HostToTrainer, type TrainerToHost } from '../../shared/api';
 import type { TrainerExit, TrainerLauncher, TrainerProcess } from './launcher';
 
 export interface TrainerClientOptions {
@@ -10,6 +10,9 @@ export interface TrainerClientOptions {
   /** How long to wait for the trainer's hello and for each reply. */
   timeoutMs?: number;
 }
+
+/** The trainer's messages about runs (metrics and state changes). */
+export type TrainerRunMessage = Extract<TrainerToHost, { type: 'runMetrics' | 'runState' }>;
 
 interface Pending {
   resolve: (info: EngineInfo) => void;
@@ -23,6 +26,7 @@ export class TrainerClient {
   private nextId = 1;
   private exitError: ApiError | null = null;
   private readonly exitListeners: ((error: ApiError) => void)[] = [];
+  private readonly runListeners: ((message: TrainerRunMessage) => void)[] = [];
   private readonly timeoutMs: number;
 
   constructor(private readonly options: TrainerClientOptions) {
@@ -59,6 +63,10 @@ export class TrainerClient {
           resolve();
           return;
         }
+        if (message.type === 'runMetrics' || message.type === 'runState') {
+          for (const listener of this.runListeners) listener(message);
+          return;
+        }
         const pending = this.pending.get(message.id);
         if (pending === undefined) return;
         this.pending.delete(message.id);
@@ -87,6 +95,23 @@ export class TrainerClient {
   /** Called when the trainer exits after a successful start. */
   onUnexpectedExit(listener: (error: ApiError) => void): void {
     this.exitListeners.push(listener);
+  }
+
+  /** Run metrics and state changes from this trainer. */
+  onRunMessage(listener: (message: TrainerRunMessage) => void): void {
+    this.runListeners.push(listener);
+  }
+
+  /** Sends a run request or control message; false when the trainer is not running. */
+  send(message: HostToTrainer): boolean {
+    if (this.process === null) return false;
+    this.process.send(message);
+    return true;
+  }
+
+  /** Kills the process at once (no shutdown message): what a crash looks like, for tests. */
+  kill(): void {
+    this.process?.kill();
   }
 
   engineInfo(): Promise<EngineInfo> {

@@ -2,7 +2,17 @@
 import type * as Native from '../../native/ts/index';
 import { ApiError, EngineInfoSchema, type EngineInfo } from '../../shared/api';
 
-type NativeModule = typeof Native;
+export type NativeModule = typeof Native;
+export type { Model, OptimizerConfig, StepResult } from '../../native/ts/model';
+
+let modelModule: Promise<typeof import('../../native/ts/model')> | null = null;
+
+/** The Plan executor (Model) module, loaded with the engine. */
+export async function nativeModel(): Promise<typeof import('../../native/ts/model')> {
+  await native();
+  modelModule ??= import('../../native/ts/model');
+  return modelModule;
+}
 
 let nativeModule: Promise<NativeModule> | null = null;
 
@@ -23,7 +33,7 @@ function describeLoadError(error: unknown): ApiError {
 }
 
 /** Imports native/ts and loads the addon once; a failure is reported, not cached, so a rebuild can be retried. */
-async function native(): Promise<NativeModule> {
+export async function native(): Promise<NativeModule> {
   nativeModule ??= import('../../native/ts/index').then((module) => {
     module.loadEngine();
     return module;

@@ -1,9 +1,36 @@
-// Trainer process entry: answers the host's typed requests; the native engine is loaded here and only here.
-import { HostToTrainerSchema, toErrorInfo } from '../../shared/api';
+// Trainer process entry: answers the host's typed requests and runs training; the native engine is loaded here and only here.
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { HostToTrainerSchema, toErrorInfo, type RunMetric } from '../../shared/api';
 import { connectToHost } from './channel';
 import { readEngineInfo } from './engine';
+import { TrainingRun } from './run';
 
 const host = connectToHost();
+const runs = new Map<string, TrainingRun>();
+
+/** Metrics go to the run log at once and to the host at most every 50 ms (≤ 20 messages a second). */
+function metricSink(runId: string, dir: string): { push(metric: RunMetric): void; flush(): void } {
+  mkdirSync(dir, { recursive: true });
+  const log = join(dir, 'metrics.jsonl');
+  let buffered: RunMetric[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  const flush = (): void => {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    if (buffered.length === 0) return;
+    host.send({ type: 'runMetrics', runId, metrics: buffered });
+    buffered = [];
+  };
+  return {
+    push(metric) {
+      appendFileSync(log, `${JSON.stringify(metric)}\n`);
+      buffered.push(metric);
+      timer ??= setTimeout(flush, 50);
+    },
+    flush,
+  };
+}
 
 host.onMessage((raw) => {
   const parsed = HostToTrainerSchema.safeParse(raw);
@@ -19,6 +46,34 @@ host.onMessage((raw) => {
         (error: unknown) => host.send({ type: 'failure', id: message.id, error: toErrorInfo(error) }),
       );
       return;
+    case 'startRun': {
+      const { runId } = message;
+      const sink = metricSink(runId, message.dir);
+      const run = new TrainingRun(
+        { projectJson: message.projectJson, dir: message.dir, options: message.options, resumeFrom: message.resumeFrom, baseDir: message.baseDir },
+        {
+          metric: (metric) => sink.push(metric),
+          update: (update) => {
+            sink.flush();
+            host.send({ type: 'runState', runId, ...update });
+          },
+        },
+      );
+      runs.set(runId, run);
+      void run.run().finally(() => {
+        sink.flush();
+        runs.delete(runId);
+      });
+      return;
+    }
+    case 'runControl': {
+      const run = runs.get(message.runId);
+      if (run === undefined) return;
+      if (message.action === 'pause') run.pause();
+      else if (message.action === 'resume') run.resume();
+      else run.stop(message.save);
+      return;
+    }
     case 'shutdown':
       process.exit(0);
   }

@@ -4,6 +4,7 @@ import { AppInfoSchema } from './app';
 import { EngineStatusSchema } from './engine';
 import { DirectoryListingSchema, ProjectFileSchema, projectParams, RecentProjectSchema, RecoverySchema, SampleInfoSchema, SavedProjectSchema } from './project';
 import type { ApiEventName, ApiMethodName } from './methods';
+import { RunInfoSchema, RunLogSchema, RunMetricSchema, StartRunRequestSchema } from './run';
 
 /** One entry per call: parameter tuple and result schema. Both sides of every boundary validate with these. */
 export const apiMethods = {
@@ -31,12 +32,28 @@ export const apiMethods = {
   readRecovery: { params: projectParams.readRecovery, result: RecoverySchema.nullable() },
   /** Lists a folder for the in-app file browser (null: the projects folder). */
   listDirectory: { params: projectParams.listDirectory, result: DirectoryListingSchema },
+  /** Starts a training run of a project (JSON text or file path) in its own trainer process. */
+  startRun: { params: z.tuple([StartRunRequestSchema]), result: RunInfoSchema },
+  /** Pauses a running run after its current step. */
+  pauseRun: { params: z.tuple([z.string()]), result: RunInfoSchema },
+  /** Continues a paused run, or resumes a stopped/crashed/diverged one from its last checkpoint. */
+  resumeRun: { params: z.tuple([z.string()]), result: RunInfoSchema },
+  /** Stops a run after its current step; save writes a checkpoint first. */
+  stopRun: { params: z.tuple([z.string(), z.strictObject({ save: z.boolean() })]), result: RunInfoSchema },
+  /** Every run in the runs folder and every active one, newest first. */
+  listRuns: { params: z.tuple([]), result: z.array(RunInfoSchema) },
+  /** A run with every metric of its log (reopening a past run). */
+  openRun: { params: z.tuple([z.string()]), result: RunLogSchema },
 } as const satisfies Record<ApiMethodName, { params: z.ZodTuple; result: z.ZodType }>;
 
 /** Events the host pushes to the renderer. */
 export const apiEvents = {
   /** The engine status changed (trainer started, failed or restarted). */
   engineStatus: EngineStatusSchema,
+  /** A run's state or progress changed. */
+  runStatus: RunInfoSchema,
+  /** New metrics of a run (coalesced by the trainer to at most ~20 messages a second). */
+  runMetrics: z.object({ runId: z.string(), metrics: z.array(RunMetricSchema) }),
 } as const satisfies Record<ApiEventName, z.ZodType>;
 
 type Methods = typeof apiMethods;

@@ -14,6 +14,11 @@ export const errorCodes = [
   'E_FILE_EXISTS', // "save as" would replace an existing file
   'E_FILE_IO', // reading or writing a file failed (permissions, disk full…)
   'E_PROJECT_INVALID', // a project file could not be parsed, migrated or validated
+  'E_DATASET', // a dataset could not be read or does not fit the model's inputs
+  'E_RUN', // a training run could not start or was asked something it cannot do
+  'E_RUN_NOT_FOUND', // no run with that id
+  'E_OOM', // the engine ran out of memory
+  'E_CHECKPOINT', // a checkpoint could not be written or read
   'E_INTERNAL', // a bug: anything else
 ] as const;
 

@@ -7,4 +7,5 @@ export * from './methods';
 export * from './rpc';
 export * from './trainer';
 export * from './plan';
+export * from './run';
 export * from './project';

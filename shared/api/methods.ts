@@ -13,10 +13,16 @@ export const apiMethodNames = [
   'writeRecovery',
   'readRecovery',
   'listDirectory',
+  'startRun',
+  'pauseRun',
+  'resumeRun',
+  'stopRun',
+  'listRuns',
+  'openRun',
 ] as const;
 export type ApiMethodName = (typeof apiMethodNames)[number];
 
-export const apiEventNames = ['engineStatus'] as const;
+export const apiEventNames = ['engineStatus', 'runStatus', 'runMetrics'] as const;
 export type ApiEventName = (typeof apiEventNames)[number];
 
 export function isApiMethodName(value: unknown): value is ApiMethodName {

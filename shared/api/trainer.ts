@@ -2,10 +2,23 @@
 import { z } from 'zod';
 import { EngineInfoSchema } from './engine';
 import { ErrorInfoSchema } from './errors';
+import { EpochSummarySchema, RunMetricSchema, RunOptionsSchema, RunStateSchema } from './run';
 
 export const HostToTrainerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('engineInfo'), id: z.number().int().nonnegative() }),
   z.object({ type: z.literal('shutdown') }),
+  /** Start (or resume from a checkpoint) a training run in this process; the project is JSON text. */
+  z.object({
+    type: z.literal('startRun'),
+    runId: z.string(),
+    dir: z.string(),
+    projectJson: z.string(),
+    /** relative dataset paths are resolved against this (the project file's folder) */
+    baseDir: z.string().nullable(),
+    options: RunOptionsSchema,
+    resumeFrom: z.string().nullable(),
+  }),
+  z.object({ type: z.literal('runControl'), runId: z.string(), action: z.enum(['pause', 'resume', 'stop']), save: z.boolean() }),
 ]);
 
 export const TrainerToHostSchema = z.discriminatedUnion('type', [
@@ -13,6 +26,21 @@ export const TrainerToHostSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hello'), pid: z.number().int() }),
   z.object({ type: z.literal('result'), id: z.number().int(), info: EngineInfoSchema }),
   z.object({ type: z.literal('failure'), id: z.number().int(), error: ErrorInfoSchema }),
+  /** Metrics of a run, coalesced (at most ~20 messages a second). */
+  z.object({ type: z.literal('runMetrics'), runId: z.string(), metrics: z.array(RunMetricSchema) }),
+  /** A run's state changed, or its progress/checkpoint did. */
+  z.object({
+    type: z.literal('runState'),
+    runId: z.string(),
+    state: RunStateSchema,
+    message: z.string().optional(),
+    error: ErrorInfoSchema.optional(),
+    epochs: z.number().int(),
+    epoch: z.number().int(),
+    step: z.number().int(),
+    lastCheckpoint: z.string().nullable(),
+    lastEpoch: EpochSummarySchema.nullable(),
+  }),
 ]);
 
 export type HostToTrainer = z.infer<typeof HostToTrainerSchema>;

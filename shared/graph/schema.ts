@@ -72,6 +72,8 @@ export const ScheduleSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('step'), step_size: z.number().int().positive(), gamma: positive }),
   z.strictObject({ kind: z.literal('exponential'), gamma: positive }),
   z.strictObject({ kind: z.literal('cosine'), T_max: z.number().int().positive(), eta_min: nonNegative }),
+  /** torch.optim.lr_scheduler.ReduceLROnPlateau(mode='min', threshold_mode='rel') on the validation loss (train loss without validation) */
+  z.strictObject({ kind: z.literal('reduce-on-plateau'), factor: z.number().gt(0).lt(1), patience: z.number().int().nonnegative(), threshold: nonNegative, min_lr: nonNegative }),
 ]);
 
 export const TrainingSchema = z.strictObject({
@@ -89,6 +91,8 @@ export const TrainingSchema = z.strictObject({
   gradientClipping: z.strictObject({ maxNorm: positive, normType: positive }).nullable(),
   device: z.enum(['auto', 'cpu', 'cuda']),
   dtype: z.enum(['float32', 'float64']),
+  /** stop when the validation loss has not improved by minDelta for `patience` epochs; absent or null: train all epochs */
+  earlyStopping: z.strictObject({ patience: z.number().int().positive(), minDelta: nonNegative }).nullable().optional(),
 });
 export type Training = z.infer<typeof TrainingSchema>;
 

@@ -1,0 +1,468 @@
+// The run loop: a project (graph + training settings) → compiled Plan, dataset splits and loaders → epochs of train
+// steps with validation, LR schedule, clipping, early stopping, pause/resume/stop, metrics, and atomic checkpoints
+// from which a resumed run continues bit for bit.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ErrorInfo, EpochSummary, RunMetric, RunOptions, RunState } from '../../shared/api';
+import type { Plan } from '../../shared/api/plan';
+import { compileGraph } from '../../shared/compile';
+import { parseProject, type Project, type Training } from '../../shared/graph';
+import type { Batch, BatchSource } from './batch';
+import { readCheckpoint, writeCheckpoint, type Checkpoint, type StoredTensor } from './checkpoint';
+import { resolveDataset, type DataSplits, type Dataset } from './datasets';
+import { native, nativeModel, type Model, type NativeModule, type OptimizerConfig, type StepResult } from './engine';
+import { DataLoader } from './loader';
+import { mixSeed } from './random';
+import { initialPlateau, learningRate, updatePlateau, type PlateauState } from './schedule';
+
+export class RunError extends Error {
+  constructor(
+    readonly code: ErrorInfo['code'],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The loop's position and everything else a resumed run needs besides tensors; the checkpoint's `state`. */
+export interface LoopState {
+  planHash: string;
+  seed: number;
+  /** optimizer steps taken */
+  step: number;
+  epoch: number;
+  /** next batch of `epoch` in its seeded order (the data order is a pure function of seed and epoch) */
+  batch: number;
+  batchSize: number;
+  plateau: PlateauState;
+  earlyStop: { best: number | null; bad: number };
+  /** sums for the epoch in progress */
+  accum: { loss: number; correct: number; count: number; samples: number; seconds: number };
+  history: EpochSummary[];
+}
+
+export interface RunUpdate {
+  state: RunState;
+  message?: string;
+  error?: ErrorInfo;
+  epochs: number;
+  epoch: number;
+  step: number;
+  lastCheckpoint: string | null;
+  lastEpoch: EpochSummary | null;
+}
+
+export interface RunCallbacks {
+  metric(metric: RunMetric): void;
+  update(update: RunUpdate): void;
+}
+
+export interface RunArgs {
+  projectJson: string;
+  dir: string;
+  options: RunOptions;
+  resumeFrom: string | null;
+  baseDir: string | null;
+}
+
+/** A stable hash of the Plan, so a checkpoint is only loaded into the model it came from. */
+export function planHash(plan: Plan): string {
+  const text = JSON.stringify(plan);
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < text.length; i += 1) {
+    h1 = Math.imul(h1 ^ text.charCodeAt(i), 0x01000193);
+    h2 = Math.imul(h2 ^ text.charCodeAt(i), 0x5bd1e995);
+  }
+  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+}
+
+export function optimizerConfig(o: Training['optimizer']): OptimizerConfig {
+  switch (o.kind) {
+    case 'sgd':
+      return { kind: 'sgd', lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weight_decay, nesterov: o.nesterov };
+    case 'adam':
+    case 'adamw':
+      return { kind: o.kind, lr: o.lr, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weight_decay, amsgrad: o.amsgrad };
+    case 'rmsprop':
+      return { kind: 'rmsprop', lr: o.lr, alpha: o.alpha, eps: o.eps, weightDecay: o.weight_decay, momentum: o.momentum, centered: o.centered };
+  }
+}
+
+export interface Prepared {
+  project: Project;
+  plan: Plan;
+  splits: DataSplits;
+}
+
+/** Parses and compiles the project and loads its dataset; every problem is a RunError naming what to fix. */
+export function prepare(projectJson: string, baseDir: string | null, options: { requireLoss?: boolean } = {}): Prepared {
+  let project: Project;
+  try {
+    project = parseProject(projectJson).project;
+  } catch (error) {
+    throw new RunError('E_PROJECT_INVALID', error instanceof Error ? error.message : String(error));
+  }
+  const training = project.training;
+  const compiled = compileGraph(project.graph, { dtype: training.dtype, lossNode: training.loss, requireLoss: options.requireLoss ?? true });
+  if (!compiled.ok) {
+    const first = compiled.errors.slice(0, 3).map((e) => `${e.code}: ${e.message}`).join('; ');
+    throw new RunError('E_PROJECT_INVALID', `the graph does not compile (${compiled.errors.length} error${compiled.errors.length === 1 ? '' : 's'}): ${first}`);
+  }
+  if (compiled.plan.inputs.length !== 1 || compiled.plan.targets.length > 1) {
+    throw new RunError('E_RUN', `training needs exactly one Input node and one Target node (the graph has ${compiled.plan.inputs.length} inputs and ${compiled.plan.targets.length} targets)`);
+  }
+  let splits: DataSplits;
+  try {
+    splits = resolveDataset(training, compiled.plan, { baseDir: baseDir ?? process.cwd() });
+  } catch (error) {
+    throw new RunError('E_DATASET', error instanceof Error ? error.message : String(error));
+  }
+  return { project, plan: compiled.plan, splits };
+}
+
+/** What the loaders read: the dataset, shaped and typed for the Plan's input and target. */
+export function batchSource(d: Dataset, splits: DataSplits, plan: Plan, seed: number): BatchSource {
+  const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+  const out = (dtype: string): BatchSource['xOut'] => (dtype === 'int64' ? 'int64' : dtype === 'float64' ? 'float64' : 'float32');
+  return {
+    xData: d.x.data, xSize: size(d.x.shape), xShape: d.x.shape, xOut: out(plan.inputs[0]?.dtype ?? 'float32'),
+    yData: d.y.data, ySize: splits.oneHot ? 1 : size(d.y.shape), yOut: out(plan.targets[0]?.dtype ?? 'float32'),
+    oneHot: splits.oneHot, seed: mixSeed(seed, 0xa09),
+    mean: splits.normalize?.mean ?? null, std: splits.normalize?.std ?? null,
+    flip: splits.augment.flip, cropPadding: splits.augment.cropPadding,
+  };
+}
+
+/** Batch → engine tensors with the Plan's shapes. */
+export function batchTensors(nw: NativeModule, batch: Batch, plan: Plan, d: Dataset, oneHot: number): { x: InstanceType<NativeModule['Tensor']>; y: InstanceType<NativeModule['Tensor']> } {
+  const x = nw.tensor(batch.x, { shape: [batch.n, ...d.x.shape], dtype: plan.inputs[0]!.dtype });
+  const yShape = oneHot ? [batch.n, oneHot] : [batch.n, ...d.y.shape];
+  const y = nw.tensor(batch.y, { shape: yShape, dtype: plan.targets[0]?.dtype ?? 'float32' });
+  return { x, y };
+}
+
+/** Loss (sample-weighted mean) and accuracy of the model over a loader's samples, in eval mode. */
+export async function evaluate(
+  nw: NativeModule, model: Model, loader: DataLoader, plan: Plan, d: Dataset, oneHot: number,
+  onBatch?: (result: StepResult, batch: Batch) => void,
+): Promise<{ loss: number; accuracy: number | null; count: number }> {
+  let loss = 0;
+  let samples = 0;
+  let correct = 0;
+  let predictions = 0;
+  for await (const batch of loader.epoch(0)) {
+    const { x, y } = batchTensors(nw, batch, plan, d, oneHot);
+    try {
+      const r = await model.evalStep([x], [y]);
+      loss += r.loss * batch.n;
+      samples += batch.n;
+      if (r.correct >= 0) {
+        correct += r.correct;
+        predictions += r.count;
+      }
+      onBatch?.(r, batch);
+    } finally {
+      x.dispose();
+      y.dispose();
+    }
+  }
+  return { loss: samples ? loss / samples : NaN, accuracy: predictions ? correct / predictions : null, count: samples };
+}
+
+function toStored(t: InstanceType<NativeModule['Tensor']>): StoredTensor {
+  return { dtype: t.dtype as StoredTensor['dtype'], shape: t.shape, data: t.data() as StoredTensor['data'] };
+}
+
+export function modelCheckpoint<T>(model: Model, state: T): Checkpoint<T> {
+  const weights = new Map([...model.stateDict()].map(([k, t]) => [k, toStored(t)] as const));
+  const optimizer = model.optimizerState()?.map((p) => ({ step: p.step, buffers: Object.fromEntries(Object.entries(p.buffers).map(([k, t]) => [k, toStored(t)])) })) ?? null;
+  return { state, weights, optimizer };
+}
+
+/** Loads a checkpoint's weights (and optimizer state when present and wanted) into the model. */
+export function loadIntoModel(nw: NativeModule, model: Model, checkpoint: Checkpoint, withOptimizer: boolean): void {
+  const make = (s: StoredTensor): InstanceType<NativeModule['Tensor']> => nw.tensor(s.data, { shape: s.shape, dtype: s.dtype });
+  const weights = new Map([...checkpoint.weights].map(([k, s]) => [k, make(s)] as const));
+  model.loadStateDict(weights);
+  for (const t of weights.values()) t.dispose();
+  if (withOptimizer && checkpoint.optimizer) {
+    model.setOptimizerState(checkpoint.optimizer.map((p) => ({ step: p.step, buffers: Object.fromEntries(Object.entries(p.buffers).map(([k, s]) => [k, make(s)])) })));
+  }
+}
+
+const bins = 32;
+
+function histogram(key: string, of: 'weight' | 'grad', values: ArrayLike<number>): { key: string; of: 'weight' | 'grad'; min: number; max: number; counts: number[] } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i += 1) {
+    const v = values[i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const counts = new Array<number>(bins).fill(0);
+  const width = max > min ? (max - min) / bins : 1;
+  for (let i = 0; i < values.length; i += 1) counts[Math.min(bins - 1, Math.floor((values[i]! - min) / width))]! += 1;
+  return { key, of, min: Number.isFinite(min) ? min : 0, max: Number.isFinite(max) ? max : 0, counts };
+}
+
+/** One training run in this process. `control` pauses, resumes and stops it between steps. */
+export class TrainingRun {
+  private paused: { promise: Promise<void>; release: () => void } | null = null;
+  private stopRequest: { save: boolean } | null = null;
+  private lastCheckpoint: string | null = null;
+  private epochs = 0;
+  private state: LoopState | null = null;
+
+  constructor(
+    private readonly args: RunArgs,
+    private readonly callbacks: RunCallbacks,
+  ) {}
+
+  pause(): void {
+    if (this.paused !== null) return;
+    let release = (): void => undefined;
+    const promise = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.paused = { promise, release };
+  }
+
+  resume(): void {
+    const p = this.paused;
+    this.paused = null;
+    p?.release();
+  }
+
+  stop(save: boolean): void {
+    this.stopRequest = { save };
+    this.resume();
+  }
+
+  private update(state: RunState, extra: { message?: string; error?: ErrorInfo } = {}): void {
+    const s = this.state;
+    this.callbacks.update({
+      state, ...extra, epochs: this.epochs, epoch: s?.epoch ?? 0, step: s?.step ?? 0, lastCheckpoint: this.lastCheckpoint,
+      lastEpoch: s?.history[s.history.length - 1] ?? null,
+    });
+    this.callbacks.metric({ kind: 'state', t: Date.now(), state, ...(extra.message !== undefined ? { message: extra.message } : {}) });
+  }
+
+  /** Runs to the end (completed, stopped, diverged or failed) and returns the final state; never throws. */
+  async run(): Promise<RunState> {
+    try {
+      return await this.loop();
+    } catch (error) {
+      const code = error instanceof RunError ? error.code
+        : typeof error === 'object' && error !== null && 'code' in error && error.code === 'E_OOM' ? 'E_OOM'
+          : typeof error === 'object' && error !== null && 'code' in error && error.code === 'E_CHECKPOINT' ? 'E_CHECKPOINT'
+            : typeof error === 'object' && error !== null && 'code' in error && error.code === 'E_DATASET' ? 'E_DATASET'
+              : 'E_RUN';
+      const message = code === 'E_OOM'
+        ? `out of memory: ${error instanceof Error ? error.message : String(error)}; use a smaller batch size or model`
+        : error instanceof Error ? error.message : String(error);
+      this.update('failed', { message, error: { code, message } });
+      return 'failed';
+    }
+  }
+
+  private async loop(): Promise<RunState> {
+    const { args, callbacks } = this;
+    this.update('starting');
+    const { project, plan, splits } = prepare(args.projectJson, args.baseDir);
+    const training = project.training;
+    const options = args.options;
+    this.epochs = options.epochs ?? training.epochs;
+    const device = options.device ?? training.device;
+    if (device !== 'auto' && device !== 'cpu') {
+      throw new RunError('E_RUN', `device ${device}: the Plan executor runs on the CPU in this build (CUDA training is not available yet); use --device cpu`);
+    }
+    const nw = await native();
+    const { Model } = await nativeModel();
+    const hash = planHash(plan);
+    const seed = training.seed;
+    nw.manualSeed(seed);
+    const model = new Model(plan);
+    const loaders: DataLoader[] = [];
+    try {
+      const optimizer = optimizerConfig(training.optimizer);
+      model.configureOptimizer(optimizer);
+      let state: LoopState = {
+        planHash: hash, seed, step: 0, epoch: 0, batch: 0, batchSize: training.batchSize, plateau: initialPlateau(),
+        earlyStop: { best: null, bad: 0 }, accum: { loss: 0, correct: 0, count: 0, samples: 0, seconds: 0 }, history: [],
+      };
+      if (args.resumeFrom !== null) {
+        if (!existsSync(args.resumeFrom)) throw new RunError('E_CHECKPOINT', `checkpoint ${args.resumeFrom} does not exist`);
+        const checkpoint = readCheckpoint<LoopState>(args.resumeFrom);
+        if (checkpoint.state.planHash !== hash) {
+          throw new RunError('E_CHECKPOINT', `${args.resumeFrom} was written for a different model (the graph or its dtype changed); start a new run instead`);
+        }
+        if (checkpoint.state.batchSize !== training.batchSize || checkpoint.state.seed !== seed) {
+          throw new RunError('E_CHECKPOINT', `${args.resumeFrom} was written with batch size ${checkpoint.state.batchSize} and seed ${checkpoint.state.seed}; resume with the same settings`);
+        }
+        loadIntoModel(nw, model, checkpoint, true);
+        state = checkpoint.state;
+        this.lastCheckpoint = args.resumeFrom;
+      }
+      this.state = state;
+      const d = splits.train;
+      const trainLoader = new DataLoader(batchSource(d, splits, plan, seed), splits.trainIndices, {
+        batchSize: training.batchSize, shuffle: training.shuffle, dropLast: training.dataset.options['dropLast'] === true, seed, workers: training.workers, augment: true,
+      });
+      loaders.push(trainLoader);
+      const evalOptions = { batchSize: Math.max(training.batchSize, 256), shuffle: false, dropLast: false, seed, workers: 0, augment: false };
+      const valLoader = splits.valIndices.length ? new DataLoader(batchSource(d, splits, plan, seed), splits.valIndices, evalOptions) : null;
+      const test = splits.test;
+      const testLoader = test ? new DataLoader(batchSource(test, splits, plan, seed), Int32Array.from({ length: test.count }, (_, i) => i), evalOptions) : null;
+      const perEpoch = trainLoader.batchesPerEpoch();
+      const totalSteps = perEpoch * this.epochs;
+      const clip = training.gradientClipping;
+      const paramEvery = options.paramStatsEvery ?? 100;
+      const histEvery = options.histogramEvery ?? 500;
+      const early = options.earlyStopping ?? training.earlyStopping ?? null;
+      const checkpointPath = join(args.dir, 'checkpoints', 'last.nwck');
+      const save = (): void => {
+        writeCheckpoint(checkpointPath, modelCheckpoint(model, state));
+        this.lastCheckpoint = checkpointPath;
+        callbacks.metric({ kind: 'checkpoint', t: Date.now(), step: state.step, epoch: state.epoch, path: checkpointPath });
+      };
+
+      this.update('running');
+      let lastStepMetric = 0;
+      let rate = 0;
+      let windowStart = performance.now();
+      let windowSamples = 0;
+      while (state.epoch < this.epochs) {
+        const epoch = state.epoch;
+        const lr = learningRate(training.schedule, training.optimizer.lr, epoch, state.plateau);
+        let batchNo = state.batch;
+        for await (const batch of trainLoader.epoch(epoch, state.batch)) {
+          if (this.paused !== null) {
+            this.update('paused');
+            await this.paused.promise;
+            if (this.stopRequest === null) this.update('running');
+            windowStart = performance.now();
+            windowSamples = 0;
+          }
+          if (this.stopRequest !== null) break;
+          const started = performance.now();
+          const { x, y } = batchTensors(nw, batch, plan, d, splits.oneHot);
+          let r: StepResult;
+          const stats = paramEvery > 0 && (state.step + 1) % paramEvery === 0;
+          const stepOptions = {
+            lr,
+            ...(clip ? { clipNorm: clip.maxNorm } : {}),
+            ...(stats ? { paramStats: true } : {}),
+            ...(options.anomaly ? { anomaly: true } : {}),
+          };
+          try {
+            // The engine RNG (dropout) is reseeded from (seed, step): a resumed run draws the same numbers.
+            nw.manualSeed(mixSeed(seed, 0xd40, state.step));
+            r = await model.trainStep([x], [y], stepOptions);
+            if (!r.finite && r.nonFiniteWhere === undefined) {
+              // The update was skipped; run the same step again in anomaly mode to name the module.
+              nw.manualSeed(mixSeed(seed, 0xd40, state.step));
+              const again = await model.trainStep([x], [y], { ...stepOptions, anomaly: true });
+              if (again.nonFiniteWhere !== undefined) r = { ...r, nonFiniteWhere: again.nonFiniteWhere };
+            }
+          } finally {
+            x.dispose();
+            y.dispose();
+          }
+          if (!r.finite) {
+            const where = r.nonFiniteWhere ? ` in ${r.nonFiniteWhere}` : '';
+            const message = `the loss or a gradient became NaN/inf at step ${state.step + 1} (epoch ${epoch + 1}, batch ${batchNo + 1})${where}; the update was skipped and ${this.lastCheckpoint ? `the last good checkpoint (${this.lastCheckpoint}) is kept` : 'no checkpoint was written'}. Lower the learning rate or enable gradient clipping.`;
+            this.update('diverged', { message });
+            return 'diverged';
+          }
+          const seconds = (performance.now() - started) / 1000;
+          state.step += 1;
+          batchNo += 1;
+          state.batch = batchNo;
+          state.accum.loss += r.loss * batch.n;
+          state.accum.samples += batch.n;
+          state.accum.seconds += seconds;
+          if (r.correct >= 0) {
+            state.accum.correct += r.correct;
+            state.accum.count += r.count;
+          }
+          windowSamples += batch.n;
+          const now = performance.now();
+          if (now - windowStart > 250) {
+            const current = (windowSamples * 1000) / (now - windowStart);
+            rate = rate === 0 ? current : 0.7 * rate + 0.3 * current;
+            windowStart = now;
+            windowSamples = 0;
+          }
+          if (r.params && r.params.length) callbacks.metric({ kind: 'params', t: Date.now(), step: state.step, params: r.params });
+          if (histEvery > 0 && state.step % histEvery === 0) {
+            const histograms = [];
+            for (const [key, t] of model.stateDict()) {
+              if (t.dtype !== 'float32' && t.dtype !== 'float64') continue;
+              histograms.push(histogram(key, 'weight', t.data() as Float32Array));
+              const g = t.grad;
+              if (g !== null) histograms.push(histogram(key, 'grad', g.data() as Float32Array));
+            }
+            callbacks.metric({ kind: 'histograms', t: Date.now(), step: state.step, histograms });
+          }
+          const last = batchNo === perEpoch;
+          if (now - lastStepMetric >= 50 || last) {
+            lastStepMetric = now;
+            const remaining = totalSteps - state.step;
+            callbacks.metric({
+              kind: 'step', t: Date.now(), step: state.step, epoch, loss: r.loss, lr, samplesPerSec: rate,
+              etaSec: rate > 0 ? (remaining * training.batchSize) / rate : null, progress: totalSteps ? state.step / totalSteps : 1,
+            });
+          }
+          if (options.maxSteps !== undefined && state.step >= options.maxSteps) {
+            this.stopRequest = { save: true };
+            break;
+          }
+        }
+        if (this.stopRequest !== null) {
+          const { save: wantSave } = this.stopRequest;
+          if (wantSave) save();
+          this.update('stopped', { message: options.maxSteps !== undefined && state.step >= options.maxSteps ? `stopped after ${state.step} steps (maxSteps)` : `stopped at step ${state.step}` });
+          return 'stopped';
+        }
+        // End of epoch: validation, summary, schedule, checkpoint, early stopping.
+        const val = valLoader ? await evaluate(nw, model, valLoader, plan, d, splits.oneHot) : null;
+        const a = state.accum;
+        const summary: EpochSummary = {
+          epoch: epoch + 1, trainLoss: a.samples ? a.loss / a.samples : NaN, trainAccuracy: a.count ? a.correct / a.count : null,
+          valLoss: val?.loss ?? null, valAccuracy: val?.accuracy ?? null, lr, seconds: a.seconds,
+        };
+        callbacks.metric({ kind: 'epoch', t: Date.now(), ...summary });
+        const monitored = summary.valLoss ?? summary.trainLoss;
+        state.history.push(summary);
+        state.plateau = updatePlateau(training.schedule, state.plateau, monitored);
+        let stopEarly = false;
+        if (early !== null) {
+          if (state.earlyStop.best === null || monitored < state.earlyStop.best - early.minDelta) state.earlyStop = { best: monitored, bad: 0 };
+          else state.earlyStop = { ...state.earlyStop, bad: state.earlyStop.bad + 1 };
+          stopEarly = state.earlyStop.bad >= early.patience;
+        }
+        state.epoch += 1;
+        state.batch = 0;
+        state.accum = { loss: 0, correct: 0, count: 0, samples: 0, seconds: 0 };
+        save();
+        this.update('running');
+        if (stopEarly) {
+          callbacks.metric({ kind: 'state', t: Date.now(), state: 'running', message: `early stopping: no improvement of ${early!.minDelta} in ${early!.patience} epochs` });
+          break;
+        }
+      }
+      if (testLoader !== null && test !== null) {
+        const r = await evaluate(nw, model, testLoader, plan, test, splits.oneHot);
+        callbacks.metric({ kind: 'test', t: Date.now(), loss: r.loss, accuracy: r.accuracy, count: r.count });
+      }
+      const lastEpoch = state.history[state.history.length - 1];
+      this.update('completed', { message: state.epoch < this.epochs ? `early stopping after epoch ${state.epoch}` : `completed ${state.epoch} epochs${lastEpoch ? `, loss ${lastEpoch.trainLoss.toPrecision(4)}` : ''}` });
+      return 'completed';
+    } finally {
+      for (const l of loaders) l.close();
+      model.dispose();
+    }
+  }
+}
