@@ -12,7 +12,7 @@ export const areas = [
     name: 'renderer',
     match: 'renderer/',
     imports: ['renderer/', 'shared/'],
-    packages: ['react', 'react-dom', '@xyflow/react', 'recharts', 'zod'],
+    packages: ['react', 'react-dom', '@xyflow/react', '@dagrejs/dagre', 'recharts', 'zod'],
     builtins: false,
   },
   { name: 'main/preload', match: 'main/preload/', imports: ['main/preload/', 'shared/'], packages: ['electron'], builtins: false },
