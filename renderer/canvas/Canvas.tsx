@@ -1,24 +1,439 @@
-// The graph canvas: an @xyflow/react surface with background grid, zoom controls and minimap.
-import { Background, Controls, MiniMap, ReactFlow, type Edge, type Node } from '@xyflow/react';
+// The graph canvas: project nodes and edges on @xyflow/react, with shapes on edges, connection checks and drop-to-add.
+import {
+  Background,
+  BackgroundVariant,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  useConnection,
+  type Connection,
+  type Edge,
+  type EdgeChange,
+  type FinalConnectionState,
+  type IsValidConnection,
+  type Node,
+  type NodeChange,
+  type ReactFlowInstance,
+} from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MutableRefObject } from 'react';
+import type { GraphAnalysis, GraphError, Project } from '../../shared/graph';
+import { categories, formatShape, layerSpec } from '../../shared/layers';
+import { paletteDragType } from '../palette/Palette';
+import type { Selection } from '../store/editor';
+import { addNode, checkConnection, collapsedAncestor, connect, moveNodes, nodeSize, type ConnectionCheck, type Endpoint, type Point } from '../store/graphOps';
+import { GroupNode, LayerNode, type GroupFlowNode, type LayerFlowNode, type LayerNodeData } from './LayerNode';
+import { formatCount, keyParams, nodeWeights, outputText, parameterCount } from './nodeView';
+
+export type Sizes = Map<string, { width: number; height: number }>;
 
 export interface CanvasProps {
-  nodes: Node[];
-  edges: Edge[];
+  project: Project;
+  analysis: GraphAnalysis;
+  errors: ReadonlyMap<string, GraphError[]>;
+  selection: Selection;
+  snap: boolean;
+  colorMode: 'light' | 'dark';
+  /** measured node sizes, shared with auto-layout */
+  sizes: MutableRefObject<Sizes>;
+  onEdit: (edit: (project: Project) => Project, select?: Selection) => void;
+  onDrag: (edit: (project: Project) => Project) => void;
+  onDragEnd: () => void;
+  onSelect: (selection: Selection) => void;
+  onNotice: (text: string, kind: 'info' | 'error') => void;
+  onInit: (instance: ReactFlowInstance) => void;
 }
 
-export function Canvas({ nodes, edges }: CanvasProps) {
+const nodeTypes = { layer: LayerNode, 'group-box': GroupNode };
+const groupPadding = 20;
+const groupLabel = 30;
+
+type FlowNode = LayerFlowNode | GroupFlowNode;
+
+/** Per-node display data, reused while the node and its analysis are unchanged (so drags do not re-render every node). */
+function useNodeData(project: Project, analysis: GraphAnalysis, errors: ReadonlyMap<string, GraphError[]>): Map<string, LayerNodeData> {
+  const cache = useRef(new Map<string, { key: unknown[]; data: LayerNodeData }>());
+  return useMemo(() => {
+    const result = new Map<string, LayerNodeData>();
+    const next = new Map<string, { key: unknown[]; data: LayerNodeData }>();
+    for (const node of project.graph.nodes) {
+      const info = analysis.nodes.get(node.id);
+      const nodeErrors = errors.get(node.id);
+      const name = analysis.paths.get(node.id) ?? node.name ?? node.id;
+      const key = [node.layer, node.params, node.pinned, info, nodeErrors, name];
+      const cached = cache.current.get(node.id);
+      if (cached !== undefined && cached.key.every((item, index) => item === key[index])) {
+        next.set(node.id, cached);
+        result.set(node.id, cached.data);
+        continue;
+      }
+      const spec = layerSpec(node.layer);
+      const count = parameterCount(nodeWeights(info));
+      const data: LayerNodeData = {
+        title: spec?.title ?? node.layer,
+        name,
+        category: spec?.category ?? 'unknown',
+        keyParams: spec === undefined ? '' : keyParams(spec, info?.params ?? node.params),
+        output: outputText(info),
+        params: count === null ? null : count === 0 ? '' : `${formatCount(count)} params`,
+        errors: (nodeErrors ?? []).map((error) => error.message),
+        blocked: info?.status === 'blocked',
+        inputs: (spec?.inputs ?? []).map((port) => ({ name: port.name, doc: port.doc, optional: port.optional === true })),
+        outputs: (spec?.outputs ?? []).map((port) => ({ name: port.name, doc: port.doc })),
+      };
+      next.set(node.id, { key, data });
+      result.set(node.id, data);
+    }
+    cache.current = next;
+    return result;
+  }, [project.graph.nodes, analysis, errors]);
+}
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+function groupBoxes(project: Project, sizes: Sizes): Map<string, Box> {
+  const boxes = new Map<string, Box>();
+  const parents = new Map(project.graph.groups.map((group) => [group.id, group.parent]));
+  const extend = (groupId: string, box: Box): void => {
+    const seen = new Set<string>();
+    let current: string | undefined = groupId;
+    while (current !== undefined && !seen.has(current)) {
+      seen.add(current);
+      const old = boxes.get(current);
+      if (old === undefined) boxes.set(current, { ...box });
+      else {
+        const x = Math.min(old.x, box.x);
+        const y = Math.min(old.y, box.y);
+        boxes.set(current, { x, y, width: Math.max(old.x + old.width, box.x + box.width) - x, height: Math.max(old.y + old.height, box.y + box.height) - y });
+      }
+      current = parents.get(current);
+    }
+  };
+  for (const node of project.graph.nodes) {
+    if (node.group === undefined) continue;
+    const size = sizes.get(node.id) ?? nodeSize;
+    extend(node.group, { x: node.position.x, y: node.position.y, width: size.width, height: size.height });
+  }
+  return boxes;
+}
+
+export function Canvas(props: CanvasProps) {
+  const { project, analysis, errors, selection, sizes, onEdit, onDrag, onDragEnd, onSelect, onNotice } = props;
+  const [measureTick, setMeasureTick] = useState(0);
+  const instance = useRef<ReactFlowInstance | null>(null);
+  const nodeData = useNodeData(project, analysis, errors);
+  const toggleGroup = useCallback(
+    (id: string) => onEdit((current) => ({ ...current, ui: { ...current.ui, collapsedGroups: current.ui.collapsedGroups.includes(id) ? current.ui.collapsedGroups.filter((item) => item !== id) : [...current.ui.collapsedGroups, id] } })),
+    [onEdit],
+  );
+
+  const { nodes, boxes, displayOf } = useMemo(() => {
+    const selectedNodes = new Set(selection.nodes);
+    const selectedGroups = new Set(selection.groups);
+    const display = new Map<string, string>(); // node id → the id it shows as (itself or a collapsed group)
+    const flow: FlowNode[] = [];
+    const boxMap = groupBoxes(project, sizes.current);
+    const groupErrors = new Map<string, number>();
+    for (const node of project.graph.nodes) {
+      const hiddenIn = collapsedAncestor(project, node);
+      display.set(node.id, hiddenIn ?? node.id);
+      if (hiddenIn !== null) groupErrors.set(hiddenIn, (groupErrors.get(hiddenIn) ?? 0) + (errors.get(node.id)?.length ?? 0));
+    }
+    const collapsed = new Set(project.ui.collapsedGroups);
+    for (const group of project.graph.groups) {
+      const box = boxMap.get(group.id);
+      if (box === undefined) continue;
+      // Hidden when an enclosing group is collapsed.
+      let parent = group.parent;
+      let hidden = false;
+      const seen = new Set<string>();
+      while (parent !== undefined && !seen.has(parent)) {
+        seen.add(parent);
+        if (collapsed.has(parent)) hidden = true;
+        parent = project.graph.groups.find((item) => item.id === parent)?.parent;
+      }
+      if (hidden) continue;
+      const isCollapsed = collapsed.has(group.id);
+      const count = project.graph.nodes.filter((node) => node.group === group.id).length;
+      const width = box.width + groupPadding * 2;
+      const height = box.height + groupPadding * 2 + groupLabel;
+      const measured = sizes.current.get(group.id);
+      flow.push({
+        id: group.id,
+        type: 'group-box',
+        position: { x: box.x - groupPadding, y: box.y - groupPadding - groupLabel },
+        data: { name: group.name, kind: group.kind, collapsed: isCollapsed, count, errors: groupErrors.get(group.id) ?? 0, width, height, onToggle: toggleGroup },
+        selected: selectedGroups.has(group.id),
+        zIndex: isCollapsed ? 1 : -1,
+        ariaLabel: `Group ${group.name}`,
+        ...(isCollapsed ? {} : { width, height }),
+        ...(measured !== undefined ? { measured } : {}),
+      });
+    }
+    for (const node of project.graph.nodes) {
+      const data = nodeData.get(node.id);
+      if (data === undefined) continue;
+      const measured = sizes.current.get(node.id);
+      flow.push({
+        id: node.id,
+        type: 'layer',
+        position: node.position,
+        data,
+        selected: selectedNodes.has(node.id),
+        hidden: display.get(node.id) !== node.id,
+        ariaLabel: `${data.title} ${data.name}`,
+        ...(measured !== undefined ? { measured } : {}),
+      });
+    }
+    return { nodes: flow, boxes: boxMap, displayOf: display };
+    // measureTick: new sizes change group boxes and must reach xyflow
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [project, nodeData, selection, errors, toggleGroup, measureTick, sizes]);
+
+  const edges = useMemo(() => {
+    const selectedEdges = new Set(selection.edges);
+    const errorEdges = new Set(analysis.errors.map((error) => error.edge).filter((id): id is string => id !== undefined));
+    const flow: Edge[] = [];
+    for (const edge of project.graph.edges) {
+      const source = displayOf.get(edge.source.node);
+      const target = displayOf.get(edge.target.node);
+      if (source === undefined || target === undefined || source === target) continue;
+      const info = analysis.nodes.get(edge.source.node)?.outputs[edge.source.port];
+      const label = info === undefined ? undefined : formatShape(info.shape);
+      flow.push({
+        id: edge.id,
+        source,
+        target,
+        sourceHandle: source === edge.source.node ? edge.source.port : 'out',
+        targetHandle: target === edge.target.node ? edge.target.port : 'in',
+        selected: selectedEdges.has(edge.id),
+        ...(errorEdges.has(edge.id) ? { className: 'edge-error' } : {}),
+        ariaLabel: `Edge from ${edge.source.node}.${edge.source.port} to ${edge.target.node}.${edge.target.port}${label !== undefined ? `, ${label}` : ''}`,
+        ...(label !== undefined ? { label, labelBgPadding: [4, 2] as [number, number], labelBgBorderRadius: 4, labelShowBg: true } : {}),
+      });
+    }
+    return flow;
+  }, [project.graph.edges, analysis, selection.edges, displayOf]);
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange<FlowNode>[]) => {
+      let measured = false;
+      const positions = new Map<string, Point>();
+      let dragging = false;
+      let dragEnded = false;
+      let selectionChanged = false;
+      const nodeSel = new Set(selection.nodes);
+      const groupSel = new Set(selection.groups);
+      const groupIds = new Set(project.graph.groups.map((group) => group.id));
+      for (const change of changes) {
+        if (change.type === 'dimensions' && change.dimensions !== undefined) {
+          const old = sizes.current.get(change.id);
+          if (old === undefined || old.width !== change.dimensions.width || old.height !== change.dimensions.height) {
+            sizes.current.set(change.id, change.dimensions);
+            measured = true;
+          }
+        } else if (change.type === 'position') {
+          if (change.position !== undefined) {
+            if (groupIds.has(change.id)) {
+              // Moving a group box moves its members by the same amount.
+              const box = boxes.get(change.id);
+              if (box !== undefined) {
+                const dx = change.position.x - (box.x - groupPadding);
+                const dy = change.position.y - (box.y - groupPadding - groupLabel);
+                const members = new Set([change.id]);
+                for (const group of project.graph.groups) if (group.parent !== undefined && members.has(group.parent)) members.add(group.id);
+                for (const node of project.graph.nodes) {
+                  if (node.group !== undefined && members.has(node.group) && !positions.has(node.id)) positions.set(node.id, { x: node.position.x + dx, y: node.position.y + dy });
+                }
+              }
+            } else positions.set(change.id, change.position);
+          }
+          if (change.dragging === true) dragging = true;
+          if (change.dragging === false) dragEnded = true;
+        } else if (change.type === 'select') {
+          const target = groupIds.has(change.id) ? groupSel : nodeSel;
+          if (change.selected) target.add(change.id);
+          else target.delete(change.id);
+          selectionChanged = true;
+        }
+      }
+      if (measured) setMeasureTick((tick) => tick + 1);
+      if (positions.size > 0) onDrag((current) => moveNodes(current, positions));
+      if (dragEnded) onDragEnd();
+      else if (positions.size > 0 && !dragging) onDragEnd();
+      if (selectionChanged) onSelect({ nodes: [...nodeSel], edges: selection.edges, groups: [...groupSel] });
+    },
+    [selection, project.graph, boxes, sizes, onDrag, onDragEnd, onSelect],
+  );
+
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange[]) => {
+      const edgeSel = new Set(selection.edges);
+      let changed = false;
+      for (const change of changes) {
+        if (change.type !== 'select') continue;
+        if (change.selected) edgeSel.add(change.id);
+        else edgeSel.delete(change.id);
+        changed = true;
+      }
+      if (changed) onSelect({ ...selection, edges: [...edgeSel] });
+    },
+    [selection, onSelect],
+  );
+
+  const check = useCallback(
+    (connection: Connection | Edge): ConnectionCheck | null => {
+      if (connection.sourceHandle == null || connection.targetHandle == null) return null;
+      if (!analysis.nodes.has(connection.source) && !project.graph.nodes.some((node) => node.id === connection.source)) return { ok: false, message: 'Collapsed groups cannot be connected; expand the group first.' };
+      if (!project.graph.nodes.some((node) => node.id === connection.target)) return { ok: false, message: 'Collapsed groups cannot be connected; expand the group first.' };
+      return checkConnection(project, analysis, { node: connection.source, port: connection.sourceHandle }, { node: connection.target, port: connection.targetHandle });
+    },
+    [project, analysis],
+  );
+
+  const isValidConnection: IsValidConnection = useCallback((connection) => check(connection)?.ok ?? false, [check]);
+
+  const onConnect = useCallback(
+    (connection: Connection) => {
+      const result = check(connection);
+      if (result === null || connection.sourceHandle == null || connection.targetHandle == null) return;
+      if (!result.ok) {
+        onNotice(result.message, 'error');
+        return;
+      }
+      const source: Endpoint = { node: connection.source, port: connection.sourceHandle };
+      const target: Endpoint = { node: connection.target, port: connection.targetHandle };
+      onEdit((current) => connect(current, source, target));
+      if (result.replaces !== null) onNotice(result.message, 'info');
+    },
+    [check, onEdit, onNotice],
+  );
+
+  const onConnectEnd = useCallback(
+    (_event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+      if (state.isValid !== false || state.fromHandle === null || state.toHandle === null) return;
+      const [from, to] = state.fromHandle.type === 'source' ? [state.fromHandle, state.toHandle] : [state.toHandle, state.fromHandle];
+      const result = check({ source: from.nodeId, sourceHandle: from.id ?? null, target: to.nodeId, targetHandle: to.id ?? null });
+      if (result !== null && !result.ok) onNotice(result.message, 'error');
+    },
+    [check, onNotice],
+  );
+
+  const onDragOver = useCallback((event: DragEvent) => {
+    if (!event.dataTransfer.types.includes(paletteDragType)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+  }, []);
+
+  const onDrop = useCallback(
+    (event: DragEvent) => {
+      const layer = event.dataTransfer.getData(paletteDragType);
+      if (layer === '' || instance.current === null) return;
+      event.preventDefault();
+      const point = instance.current.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      const position = { x: point.x - nodeSize.width / 2, y: point.y - nodeSize.height / 2 };
+      let id = '';
+      onEdit(
+        (current) => {
+          const added = addNode(current, layer, position);
+          id = added.id;
+          return added.project;
+        },
+      );
+      if (id !== '') onSelect({ nodes: [id], edges: [], groups: [] });
+    },
+    [onEdit, onSelect],
+  );
+
+  const onInit = useCallback(
+    (flow: ReactFlowInstance<FlowNode, Edge>) => {
+      const general = flow as unknown as ReactFlowInstance;
+      instance.current = general;
+      props.onInit(general);
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [],
+  );
+
+  useEffect(() => {
+    // Drop sizes of nodes that no longer exist.
+    const ids = new Set([...project.graph.nodes.map((node) => node.id), ...project.graph.groups.map((group) => group.id)]);
+    for (const id of sizes.current.keys()) if (!ids.has(id)) sizes.current.delete(id);
+  }, [project.graph.nodes, project.graph.groups, sizes]);
+
   return (
-    <section className="canvas" aria-label="Canvas">
-      <ReactFlow nodes={nodes} edges={edges} colorMode="system" fitView proOptions={{ hideAttribution: true }}>
-        <Background gap={20} />
-        <Controls position="bottom-left" />
-        <MiniMap position="bottom-right" pannable zoomable ariaLabel="Canvas overview" />
+    <section className="canvas" aria-label="Canvas" onDragOver={onDragOver} onDrop={onDrop}>
+      <ReactFlow<FlowNode, Edge>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        isValidConnection={isValidConnection}
+        onInit={onInit}
+        colorMode={props.colorMode}
+        snapToGrid={props.snap}
+        snapGrid={[20, 20]}
+        deleteKeyCode={null}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
+        connectionRadius={28}
+        minZoom={0.1}
+        maxZoom={2.5}
+        onlyRenderVisibleElements
+        defaultEdgeOptions={{ type: 'default' }}
+        proOptions={{ hideAttribution: true }}
+        aria-label="Network graph"
+      >
+        <Background variant={props.snap ? BackgroundVariant.Lines : BackgroundVariant.Dots} gap={20} />
+        <Controls position="bottom-left" aria-label="Zoom controls" />
+        <MiniMap position="bottom-right" pannable zoomable ariaLabel="Canvas overview" nodeColor={miniMapColor} nodeStrokeWidth={2} />
+        <ConnectionHint check={check} />
       </ReactFlow>
-      {nodes.length === 0 && (
+      {project.graph.nodes.length === 0 && (
         <div className="canvas-hint" aria-hidden="true">
-          Drag layers from the palette to start a network
+          Drag layers from the palette, or double-click one to add it here
         </div>
       )}
     </section>
+  );
+}
+
+const categoryColor = (category: string): string => `var(--cat-${categories.includes(category as (typeof categories)[number]) ? category : 'unknown'})`;
+
+function miniMapColor(node: Node): string {
+  if (node.type === 'group-box') return 'transparent';
+  const data = node.data as Partial<LayerNodeData>;
+  return categoryColor(data.category ?? 'unknown');
+}
+
+/** While a connection is dragged over a port: why it would be refused (or what it replaces), next to the cursor. */
+function ConnectionHint({ check }: { check: (connection: Connection) => ConnectionCheck | null }) {
+  const connection = useConnection();
+  const [pointer, setPointer] = useState<{ x: number; y: number } | null>(null);
+  useEffect(() => {
+    if (!connection.inProgress) return;
+    const move = (event: PointerEvent | MouseEvent): void => setPointer({ x: event.clientX, y: event.clientY });
+    window.addEventListener('pointermove', move);
+    window.addEventListener('mousemove', move);
+    return () => {
+      window.removeEventListener('pointermove', move);
+      window.removeEventListener('mousemove', move);
+    };
+  }, [connection.inProgress]);
+  if (!connection.inProgress || connection.toHandle === null || pointer === null) return null;
+  const [from, to] = connection.fromHandle.type === 'source' ? [connection.fromHandle, connection.toHandle] : [connection.toHandle, connection.fromHandle];
+  const result = check({ source: from.nodeId, sourceHandle: from.id ?? null, target: to.nodeId, targetHandle: to.id ?? null });
+  if (result === null || (result.ok && result.message === '')) return null;
+  return (
+    <div className={`connection-hint ${result.ok ? 'ok' : 'refused'}`} role="tooltip" style={{ left: pointer.x + 14, top: pointer.y + 14 }}>
+      {result.message}
+    </div>
   );
 }
