@@ -130,7 +130,9 @@ export function writeCheckpoint<T>(path: string, checkpoint: Checkpoint<T>): voi
 }
 
 function typed(dtype: StoredDType, bytes: Uint8Array): StoredArray {
-  const copy = bytes.slice().buffer;
+  // A fresh, aligned copy (Buffer.slice would be a view into the whole file).
+  const copy = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(copy).set(bytes);
   switch (dtype) {
     case 'float32':
       return new Float32Array(copy);

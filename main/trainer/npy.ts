@@ -37,7 +37,9 @@ export function parseNpy(bytes: Uint8Array, name = 'array'): NpyArray {
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
   if (buf.length - start < count * kind.size) throw new NpyError(`${name}: shape (${shape.join(', ')}) needs ${count * kind.size} bytes of data but the file has ${buf.length - start} (truncated?)`);
-  const body = bytes.slice(start, start + count * kind.size);
+  // A fresh, aligned copy (Buffer.slice would be a view into a shared pool).
+  const body = new Uint8Array(count * kind.size);
+  body.set(bytes.subarray(start, start + count * kind.size));
   return { shape, data: kind.make(body.buffer) };
 }
 
