@@ -1,14 +1,16 @@
 // Loads the native engine through native/ts and turns load failures into coded errors that say what to do.
 import type * as Native from '../../native/ts/index';
+import type * as NativeModel from '../../native/ts/model';
 import { ApiError, EngineInfoSchema, type EngineInfo } from '../../shared/api';
 
 export type NativeModule = typeof Native;
 export type { Model, OptimizerConfig, StepResult } from '../../native/ts/model';
+type ModelModule = typeof NativeModel;
 
-let modelModule: Promise<typeof import('../../native/ts/model')> | null = null;
+let modelModule: Promise<ModelModule> | null = null;
 
 /** The Plan executor (Model) module, loaded with the engine. */
-export async function nativeModel(): Promise<typeof import('../../native/ts/model')> {
+export async function nativeModel(): Promise<ModelModule> {
   await native();
   modelModule ??= import('../../native/ts/model');
   return modelModule;

@@ -1,6 +1,6 @@
 // Datasets on small fixture files (CSV, IDX, image folders, text, synthetic), malformed ones included, and how a
 // project's dataset is fitted to the model's input/target (reshape, one-hot, normalisation, seeded split).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -104,7 +104,7 @@ describe('image folders', () => {
     const root = mkdtempSync(join(tmpdir(), 'nw-img-'));
     expect(() => readImageFolder(root, { channels: 1, height: 2, width: 2 })).toThrow('no class sub-folders');
     const bad = join(root, 'a');
-    require('node:fs').mkdirSync(bad);
+    mkdirSync(bad);
     writeFileSync(join(bad, 'x.png'), 'not a png');
     expect(() => readImageFolder(root, { channels: 1, height: 2, width: 2 })).toThrow(/x\.png: not a readable PNG image/);
   });

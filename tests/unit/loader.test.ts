@@ -110,7 +110,7 @@ describe('checkpoints', () => {
     writeCheckpoint(path, { state: { step: 3, epoch: 1 }, weights, optimizer });
     const back = readCheckpoint<{ step: number; epoch: number }>(path);
     expect(back.state).toEqual({ step: 3, epoch: 1 });
-    expect(Array.from(back.weights.get('fc.weight')!.data as Float32Array)).toEqual(Array.from(weights.get('fc.weight')!.data));
+    expect(Array.from(back.weights.get('fc.weight')!.data as Float32Array)).toEqual(Array.from(weights.get('fc.weight')!.data as Float32Array));
     expect(back.weights.get('bn.num_batches_tracked')!.data).toEqual(BigInt64Array.from([7n]));
     expect(back.optimizer?.[0]?.step).toBe(3);
     expect([...back.weights.keys()]).toEqual(['fc.weight', 'bn.num_batches_tracked']);

@@ -22,7 +22,8 @@ export const areas = [
   { name: 'main/web', match: 'main/web/', imports: ['main/web/', 'main/host/', 'shared/'], packages: ['ws', 'zod'], builtins: true },
   // The CLI reaches the engine only through trainer modules, never native/ directly.
   { name: 'main/cli', match: 'main/cli/', imports: ['main/cli/', 'main/host/', 'main/trainer/', 'shared/'], packages: ['zod'], builtins: true },
-  { name: 'main/trainer', match: 'main/trainer/', imports: ['main/trainer/', 'native/', 'shared/'], packages: ['zod'], builtins: true },
+  // pngjs and jpeg-js decode image-folder datasets (pure JS, no native parts).
+  { name: 'main/trainer', match: 'main/trainer/', imports: ['main/trainer/', 'native/', 'shared/'], packages: ['zod', 'pngjs', 'jpeg-js'], builtins: true },
   { name: 'native', match: 'native/', imports: ['native/', 'shared/'], packages: [], builtins: true },
 ];
 

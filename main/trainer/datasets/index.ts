@@ -188,7 +188,7 @@ export function resolveDataset(training: Training, plan: Plan, options: ResolveO
   let oneHot = 0;
   const fit = (d: Dataset): Dataset => {
     const x = fitField(d.x, input, 'input', d.name);
-    let y = d.y;
+    let y: Field;
     if (targetSpec !== undefined && targetSpec.dtype !== 'int64' && d.y.dtype === 'int64' && d.task === 'classification') {
       // A float-target loss (BCE, MSE) of class labels: one-hot of width C at batch time.
       const width = target !== null && target.length === 1 && target[0] !== null ? target[0]! : (d.classes?.length ?? 2);

@@ -32,8 +32,16 @@ export function createFakeApi(): FakeApi {
     writeRecovery: () => Promise.resolve(null),
     readRecovery: () => Promise.resolve(null),
     listDirectory: () => Promise.reject(new Error('fake Api: listDirectory is not implemented')),
-    on(_event, listener) {
-      // engineStatus is the only event, so every listener takes an EngineStatus.
+    // Run calls: run tests use main/host/runs.ts and real trainer processes.
+    startRun: () => Promise.reject(new Error('fake Api: startRun is not implemented')),
+    pauseRun: () => Promise.reject(new Error('fake Api: pauseRun is not implemented')),
+    resumeRun: () => Promise.reject(new Error('fake Api: resumeRun is not implemented')),
+    stopRun: () => Promise.reject(new Error('fake Api: stopRun is not implemented')),
+    listRuns: () => Promise.resolve([]),
+    openRun: () => Promise.reject(new Error('fake Api: openRun is not implemented')),
+    on(event, listener) {
+      // Only engineStatus is ever emitted here; run events never fire.
+      if (event !== 'engineStatus') return () => undefined;
       const typed = listener as (data: EngineStatus) => void;
       listeners.add(typed);
       return () => listeners.delete(typed);
