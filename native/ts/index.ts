@@ -73,6 +73,7 @@ export interface NativeAddon {
   ): (TensorHandle | null)[];
   setGradEnabled(enabled: boolean): boolean;
   manualSeed(seed: number): void;
+  setNumThreads(threads: number): number;
 }
 
 /** An engine error, with the engine's code (E_SHAPE, E_DTYPE, …) or the wrapper's. */
@@ -528,6 +529,14 @@ export const randintLike = (t: Tensor, low: number, high: number): Tensor => ran
 export function manualSeed(seed: number): void {
   if (!Number.isInteger(seed) || seed < 0) throw new EngineError('E_ARG', `manualSeed needs a non-negative integer, got ${seed}`);
   native((a) => a.manualSeed(seed));
+}
+
+/** torch.set_num_threads: CPU threads for kernels (0 restores the default, the physical core count). Returns the count now in use. */
+export function setNumThreads(threads: number): number {
+  if (!Number.isInteger(threads) || threads < 0 || threads > 1024) {
+    throw new EngineError('E_ARG', `setNumThreads needs an integer between 0 and 1024, got ${threads}`);
+  }
+  return native((a) => a.setNumThreads(threads));
 }
 
 /** torch.no_grad(): runs fn with gradient recording off. */

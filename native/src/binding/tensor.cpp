@@ -7,6 +7,7 @@
 #include "binding.h"
 #include "core/autograd.h"
 #include "core/random.h"
+#include "cpu/parallel.h"
 #include "tensor_handle.h"
 
 namespace nwjs {
@@ -315,6 +316,12 @@ static Napi::Value SetGradEnabled(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), prev);
 }
 
+// Threads for CPU kernels (default: physical cores); <= 0 restores the default.
+static Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  nw::cpu::set_num_threads(static_cast<int>(info[0].As<Napi::Number>().Int32Value()));
+  return Napi::Number::New(info.Env(), nw::cpu::num_threads());
+}
+
 static Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
   nw::manual_seed(static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value()));
   return info.Env().Undefined();
@@ -329,6 +336,7 @@ void register_tensor(Napi::Env env, Napi::Object exports) {
   exports.Set("autogradGrad", Napi::Function::New(env, AutogradGrad, "autogradGrad"));
   exports.Set("setGradEnabled", Napi::Function::New(env, SetGradEnabled, "setGradEnabled"));
   exports.Set("manualSeed", Napi::Function::New(env, ManualSeed, "manualSeed"));
+  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
 }
 
 }  // namespace nwjs
