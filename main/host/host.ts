@@ -136,11 +136,11 @@ export function createHost(options: HostOptions): Host {
     listDirectory: (path) => projects.listDirectory(path),
     runs,
     startRun: (request) => runs.start(request),
-    pauseRun: (id) => Promise.resolve(runs.pause(id)),
+    pauseRun: async (id) => runs.pause(id),
     resumeRun: (id) => runs.resume(id),
-    stopRun: (id, stopOptions) => Promise.resolve(runs.stop(id, stopOptions.save)),
-    listRuns: () => Promise.resolve(runs.list()),
-    openRun: (id) => Promise.resolve(runs.open(id)),
+    stopRun: async (id, stopOptions) => runs.stop(id, stopOptions.save),
+    listRuns: async () => runs.list(),
+    openRun: async (id) => runs.open(id),
     on<E extends ApiEventName>(event: E, listener: Listener<E>): Unsubscribe {
       const set = listeners[event] as Set<Listener<E>>;
       set.add(listener);

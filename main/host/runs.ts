@@ -131,6 +131,8 @@ export class RunManager {
     client.onRunMessage((message) => {
       if (message.runId !== id) return;
       if (message.type === 'runMetrics') {
+        // A checkpoint is resumable from the moment it is written, even if the trainer dies before its next state message.
+        for (const m of message.metrics) if (m.kind === 'checkpoint') run.info = { ...run.info, lastCheckpoint: m.path, step: m.step, epoch: m.epoch };
         this.events.metrics(id, message.metrics);
         return;
       }
