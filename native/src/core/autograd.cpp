@@ -144,9 +144,11 @@ struct GraphTask {
   }
 };
 
-void collect_dependencies(Node* root, GraphTask& task) {
-  std::vector<Node*> stack{root};
-  std::unordered_set<Node*> seen{root};
+// Counts, for every node reachable from the roots, how many edges point at it.
+// One traversal over all roots: a shared subgraph must be counted once.
+void collect_dependencies(const std::vector<Node*>& roots, GraphTask& task) {
+  std::vector<Node*> stack(roots.begin(), roots.end());
+  std::unordered_set<Node*> seen(roots.begin(), roots.end());
   while (!stack.empty()) {
     Node* n = stack.back();
     stack.pop_back();
@@ -197,7 +199,7 @@ void run_backward(GraphTask& task, const TensorList& outputs, const TensorList& 
     // NOTE: two outputs of one op share a node; count its dependencies once.
     if (std::find(roots.begin(), roots.end(), e.node.get()) == roots.end()) roots.push_back(e.node.get());
   }
-  for (Node* r : roots) collect_dependencies(r, task);
+  collect_dependencies(roots, task);
   if (!task.capture.empty()) {
     std::unordered_set<Node*> targets;
     for (auto& c : task.capture) targets.insert(c.first);
