@@ -253,7 +253,7 @@ void for_each_index(const Tensor& index, F f) {
   const int64_t* pi = ic.data<int64_t>();
   const Shape& s = ic.sizes();
   std::vector<int64_t> coord(s.size(), 0);
-  for (int64_t lin = 0; lin < ic.numel(); ++lin) {
+  for (int64_t lin = 0, n = ic.numel(); lin < n; ++lin) {
     f(lin, coord, pi[lin]);
     for (int64_t d = static_cast<int64_t>(s.size()) - 1; d >= 0; --d) {
       if (++coord[d] < s[d]) break;
@@ -342,7 +342,7 @@ TensorList index_select_backward(OpContext& ctx, const TensorList& g) {
   int64_t dim = ops::wrap_dim(ctx.attrs.i("dim"), shape.size(), "index_select");
   Tensor out = zeros(shape, g[0].dtype());
   const int64_t* pi = idx.data<int64_t>();
-  for (int64_t k = 0; k < idx.numel(); ++k) {
+  for (int64_t k = 0, n = idx.numel(); k < n; ++k) {
     int64_t i = pi[k] < 0 ? pi[k] + shape[dim] : pi[k];
     Shape sz = shape;
     sz[dim] = 1;
@@ -361,13 +361,13 @@ TensorList one_hot_forward(OpContext&, const TensorList& in, const Attrs& at) {
   int64_t classes = at.i("num_classes", -1);
   if (classes < 0) {
     classes = 0;
-    for (int64_t i = 0; i < ac.numel(); ++i) classes = std::max(classes, p[i] + 1);
+    for (int64_t i = 0, n = ac.numel(); i < n; ++i) classes = std::max(classes, p[i] + 1);
   }
   Shape shape = a.sizes();
   shape.push_back(classes);
   Tensor out = zeros(shape, DType::Int64, a.device());
   int64_t* po = out.data<int64_t>();
-  for (int64_t i = 0; i < ac.numel(); ++i) {
+  for (int64_t i = 0, n = ac.numel(); i < n; ++i) {
     NW_CHECK(p[i] >= 0 && p[i] < classes, "E_INDEX",
              "one_hot: class index " + std::to_string(p[i]) + " is out of range for num_classes=" + std::to_string(classes));
     po[i * classes + p[i]] = 1;

@@ -138,7 +138,7 @@ int64_t Model::count_correct(const std::map<std::string, Tensor>& values, const 
   Tensor tc = target.contiguous();
   const int64_t* pt = tc.data<int64_t>();
   int64_t correct = 0;
-  for (int64_t i = 0; i < target.numel(); ++i) correct += pp[i] == pt[i];
+  for (int64_t i = 0, n = target.numel(); i < n; ++i) correct += pp[i] == pt[i];
   return correct;
 }
 
