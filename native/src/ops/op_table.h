@@ -25,4 +25,9 @@
   X(softmax) X(log_softmax)                                                             \
   /* loss.cpp */                                                                        \
   X(mse_loss) X(l1_loss) X(smooth_l1_loss) X(cross_entropy) X(nll_loss)                 \
-  X(binary_cross_entropy) X(binary_cross_entropy_with_logits)
+  X(binary_cross_entropy) X(binary_cross_entropy_with_logits)                           \
+  /* conv.cpp, pool.cpp, upsample.cpp: convolution, pooling and resizing */             \
+  X(conv1d) X(conv2d) X(conv_transpose2d)                                               \
+  X(max_pool2d) X(avg_pool2d) X(adaptive_avg_pool2d) X(upsample)                        \
+  /* norm.cpp, dropout.cpp */                                                           \
+  X(batch_norm) X(layer_norm) X(group_norm) X(dropout) X(dropout2d)
