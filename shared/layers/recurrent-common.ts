@@ -99,13 +99,20 @@ Weights per layer k (and \`_reverse\`): \`weight_ih_l{k}\`, \`weight_hh_l{k}\`, 
     weights: (p) => recurrentWeights(kind, p),
     lower(c) {
       const p = c.params;
+      // The op takes (x, h0|none[, c0|none], weights…); values come before tensors in a step,
+      // so an unconnected state is passed as a leading "none" tensor ('').
       const values = [c.inputs['input'] ?? ''];
-      if (c.inputs['h0']) values.push(c.inputs['h0']);
-      if (hasCell && c.inputs['c0']) values.push(c.inputs['c0']);
+      const none: string[] = [];
+      for (const state of hasCell ? ['h0', 'c0'] : ['h0']) {
+        const value = c.inputs[state];
+        if (value) values.push(value);
+        else none.push('');
+      }
       const outputs = [c.outputs['output'] ?? '', c.outputs['h_n'] ?? ''];
       if (hasCell) outputs.push(c.outputs['c_n'] ?? '');
       return [
-        step(op, c.module, values, recurrentWeights(kind, p).map((weight) => c.tensor(weight.name)), outputs, {
+        step(op, c.module, values, [...none, ...recurrentWeights(kind, p).map((weight) => c.tensor(weight.name))], outputs, {
+          input_size: p.int('input_size'),
           hidden_size: p.int('hidden_size'),
           num_layers: p.int('num_layers'),
           bias: p.bool('bias'),

@@ -21,6 +21,9 @@
   X(one_hot) X(to_dtype)                                                                \
   /* linalg.cpp */                                                                      \
   X(matmul) X(bmm) X(addmm) X(linear)                                                   \
+  /* embedding.cpp, recurrent.cpp, attention.cpp */                                     \
+  X(embedding) X(rnn) X(lstm) X(gru)                                                    \
+  X(multi_head_attention) X(scaled_dot_product_attention)                               \
   /* softmax.cpp */                                                                     \
   X(softmax) X(log_softmax)                                                             \
   /* loss.cpp */                                                                        \
