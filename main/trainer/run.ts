@@ -283,6 +283,7 @@ export class TrainingRun {
     const hash = planHash(plan);
     const seed = training.seed;
     nw.manualSeed(seed);
+    nw.setNumThreads(training.threads ?? 0);
     const model = new Model(plan);
     const loaders: DataLoader[] = [];
     try {

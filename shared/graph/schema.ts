@@ -93,6 +93,8 @@ export const TrainingSchema = z.strictObject({
   dtype: z.enum(['float32', 'float64']),
   /** stop when the validation loss has not improved by minDelta for `patience` epochs; absent or null: train all epochs */
   earlyStopping: z.strictObject({ patience: z.number().int().positive(), minDelta: nonNegative }).nullable().optional(),
+  /** CPU threads for the engine's kernels (torch.set_num_threads); absent or 0: the physical core count */
+  threads: z.number().int().min(0).max(1024).optional(),
 });
 export type Training = z.infer<typeof TrainingSchema>;
 
