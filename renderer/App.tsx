@@ -110,10 +110,8 @@ export function App({ api }: { api: Api }) {
   const onDragEnd = useCallback(() => dispatch({ type: 'dragEnd' }), []);
   const onSelect = useCallback((selection: Selection) => dispatch({ type: 'select', selection }), []);
 
-  const fitSoon = useCallback(() => {
-    // Wait for xyflow to measure the new nodes.
-    requestAnimationFrame(() => requestAnimationFrame(() => void flow.current?.fitView({ padding: 0.15, duration: 0, maxZoom: 1.2 })));
-  }, []);
+  const [fitRequest, setFitRequest] = useState(0);
+  const fitSoon = useCallback(() => setFitRequest((count) => count + 1), []);
 
   const canvasCentre = useCallback((): { x: number; y: number } => {
     const element = document.querySelector('.canvas');
@@ -128,15 +126,12 @@ export function App({ api }: { api: Api }) {
       let position = { x: centre.x - nodeSize.width / 2, y: centre.y - nodeSize.height / 2 };
       const taken = (p: { x: number; y: number }) => stateRef.current.project?.graph.nodes.some((node) => Math.abs(node.position.x - p.x) < 12 && Math.abs(node.position.y - p.y) < 12) ?? false;
       while (taken(position)) position = { x: position.x + 30, y: position.y + 30 };
-      let id = '';
-      edit((current) => {
-        const added = addNode(current, layer, position);
-        id = added.id;
-        return added.project;
-      });
-      if (id !== '') onSelect({ nodes: [id], edges: [], groups: [] });
+      const base = stateRef.current.project;
+      if (base === null) return;
+      const added = addNode(base, layer, position);
+      edit((current) => (current === base ? added.project : addNode(current, layer, position).project), undefined, { nodes: [added.id], edges: [], groups: [] });
     },
-    [canvasCentre, edit, onSelect],
+    [canvasCentre, edit],
   );
 
   // ---- files ----------------------------------------------------------------------------------
@@ -284,30 +279,23 @@ export function App({ api }: { api: Api }) {
 
   const paste = useCallback(
     (text: string) => {
-      let ids: string[] = [];
-      edit((current) => {
-        const pasted = pasteNodes(current, text, { x: 40, y: 40 });
-        if (pasted === null) return current;
-        ids = pasted.ids;
-        return pasted.project;
-      });
-      if (ids.length > 0) onSelect({ nodes: ids, edges: [], groups: [] });
+      const base = stateRef.current.project;
+      if (base === null) return;
+      const pasted = pasteNodes(base, text, { x: 40, y: 40 });
+      if (pasted === null) return;
+      edit((current) => (current === base ? pasted.project : (pasteNodes(current, text, { x: 40, y: 40 })?.project ?? current)), undefined, { nodes: pasted.ids, edges: [], groups: [] });
     },
-    [edit, onSelect],
+    [edit],
   );
 
   const group = useCallback(() => {
     const ids = selectedNodeIds();
-    if (ids.size === 0) return;
-    let groupId = '';
-    edit((current) => {
-      const grouped = groupNodes(current, ids);
-      if (grouped === null) return current;
-      groupId = grouped.id;
-      return grouped.project;
-    });
-    if (groupId !== '') onSelect({ nodes: [], edges: [], groups: [groupId] });
-  }, [edit, onSelect, selectedNodeIds]);
+    const base = stateRef.current.project;
+    if (ids.size === 0 || base === null) return;
+    const grouped = groupNodes(base, ids);
+    if (grouped === null) return;
+    edit((current) => (current === base ? grouped.project : (groupNodes(current, ids)?.project ?? current)), undefined, { nodes: [], edges: [], groups: [grouped.id] });
+  }, [edit, selectedNodeIds]);
 
   const ungroupSelection = useCallback(() => {
     const { selection, project: current } = stateRef.current;
@@ -466,6 +454,7 @@ export function App({ api }: { api: Api }) {
               onDragEnd={onDragEnd}
               onSelect={onSelect}
               onNotice={notify}
+              fitRequest={fitRequest}
               onInit={(instance) => {
                 flow.current = instance;
               }}

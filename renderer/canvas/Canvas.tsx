@@ -6,6 +6,8 @@ import {
   MiniMap,
   ReactFlow,
   useConnection,
+  useNodesInitialized,
+  useReactFlow,
   type Connection,
   type Edge,
   type EdgeChange,
@@ -41,6 +43,8 @@ export interface CanvasProps {
   onSelect: (selection: Selection) => void;
   onNotice: (text: string, kind: 'info' | 'error') => void;
   onInit: (instance: ReactFlowInstance) => void;
+  /** bump to fit the graph in view once its nodes are measured (after a load or auto-layout) */
+  fitRequest: number;
 }
 
 const nodeTypes = { layer: LayerNode, 'group-box': GroupNode };
@@ -336,17 +340,10 @@ export function Canvas(props: CanvasProps) {
       event.preventDefault();
       const point = instance.current.screenToFlowPosition({ x: event.clientX, y: event.clientY });
       const position = { x: point.x - nodeSize.width / 2, y: point.y - nodeSize.height / 2 };
-      let id = '';
-      onEdit(
-        (current) => {
-          const added = addNode(current, layer, position);
-          id = added.id;
-          return added.project;
-        },
-      );
-      if (id !== '') onSelect({ nodes: [id], edges: [], groups: [] });
+      const added = addNode(project, layer, position);
+      onEdit((current) => (current === project ? added.project : addNode(current, layer, position).project), { nodes: [added.id], edges: [], groups: [] });
     },
-    [onEdit, onSelect],
+    [onEdit, project],
   );
 
   const onInit = useCallback(
@@ -395,6 +392,7 @@ export function Canvas(props: CanvasProps) {
         <Controls position="bottom-left" aria-label="Zoom controls" />
         <MiniMap position="bottom-right" pannable zoomable ariaLabel="Canvas overview" nodeColor={miniMapColor} nodeStrokeWidth={2} />
         <ConnectionHint check={check} />
+        <FitOnRequest request={props.fitRequest} empty={project.graph.nodes.length === 0} />
       </ReactFlow>
       {project.graph.nodes.length === 0 && (
         <div className="canvas-hint" aria-hidden="true">
@@ -403,6 +401,20 @@ export function Canvas(props: CanvasProps) {
       )}
     </section>
   );
+}
+
+/** Fits the view after a request, as soon as xyflow has measured every node. */
+function FitOnRequest({ request, empty }: { request: number; empty: boolean }) {
+  const initialized = useNodesInitialized();
+  const { fitView } = useReactFlow();
+  const done = useRef(-1);
+  useEffect(() => {
+    if (empty) done.current = request; // nothing to fit; a later first node must not move the view
+    if (!initialized || done.current === request) return;
+    done.current = request;
+    void fitView({ padding: 0.12, maxZoom: 1.1 });
+  }, [initialized, request, fitView, empty]);
+  return null;
 }
 
 const categoryColor = (category: string): string => `var(--cat-${categories.includes(category as (typeof categories)[number]) ? category : 'unknown'})`;

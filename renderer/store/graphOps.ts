@@ -398,7 +398,7 @@ export function collapsedAncestor(project: Project, node: GraphNode): string | n
 /** Left-to-right layered layout (dagre); `sizes` are measured node sizes where known. */
 export function autoLayout(project: Project, sizes: ReadonlyMap<string, { width: number; height: number }> = new Map()): Project {
   const graph = new graphlib.Graph();
-  graph.setGraph({ rankdir: 'LR', nodesep: 40, ranksep: 70, marginx: 0, marginy: 0 });
+  graph.setGraph({ rankdir: 'LR', nodesep: 50, ranksep: 120, marginx: 0, marginy: 0 });
   graph.setDefaultEdgeLabel(() => ({}));
   for (const node of project.graph.nodes) {
     const size = sizes.get(node.id) ?? nodeSize;

@@ -1,7 +1,9 @@
 // Starts the built browser-mode server (dist/main/web.mjs), reads its tokenised URL and hands it to the tests.
 import type { FullConfig } from '@playwright/test';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -15,7 +17,11 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
     console.warn(`[e2e] SKIPPING the e2e tests: Chromium not found at ${chromium}. Install it (apt-get install chromium) or set NETWRIGHT_CHROMIUM.`);
   }
   if (!existsSync(entry)) throw new Error(`E_NOT_BUILT: ${entry} is missing: run \`npm run build:js\` (npm run test:e2e does).`);
-  const server = spawn(process.execPath, [entry], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NETWRIGHT_NO_OPEN: '1' } });
+  // Recent files, the recovery file and the file browser's default folder live in a fresh folder, not the user's home.
+  const dataRoot = mkdtempSync(join(tmpdir(), 'netwright-e2e-'));
+  process.env.NETWRIGHT_E2E_DIR = dataRoot;
+  const env = { ...process.env, NETWRIGHT_NO_OPEN: '1', NETWRIGHT_DATA_DIR: join(dataRoot, 'data'), NETWRIGHT_PROJECTS_DIR: join(dataRoot, 'projects') };
+  const server = spawn(process.execPath, [entry], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`browser-mode server printed no URL within 20 s:\n${output}`)), 20_000);
