@@ -18,6 +18,7 @@ function bounds(value: number, spec: { min?: number; max?: number; exclusiveMin?
 /** Reads the text of a number or tuple field; enums and booleans have their own controls. */
 export function parseParam(spec: ParamSpec, text: string): ParsedField {
   const trimmed = text.trim();
+  if (trimmed === '' && spec.kind === 'ints' && spec.minLength === 0) return { ok: true, value: [] };
   if (trimmed === '' || trimmed.toLowerCase() === 'none') {
     if (spec.nullable || spec.derived) return { ok: true, value: null };
     return { ok: false, message: `${spec.name} is required` };

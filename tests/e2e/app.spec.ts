@@ -15,7 +15,7 @@ function serverUrl(): string {
   return url;
 }
 
-test('the status line shows the real engine, the palette its empty state, and the canvas renders', async ({ page }, testInfo) => {
+test('the status line shows the real engine, the palette the layer catalog, and the canvas renders', async ({ page }, testInfo) => {
   const info = engineInfo();
   await page.goto(serverUrl());
 
@@ -25,7 +25,9 @@ test('the status line shows the real engine, the palette its empty state, and th
   await expect(status).toContainText('devices: cpu (');
   await expect(status).toContainText(`CUDA: ${info.cudaStatus}`);
 
-  await expect(page.getByRole('complementary', { name: 'Layer palette' })).toContainText('No layers yet');
+  // The start page, then an empty project with the catalog in the palette.
+  await page.getByRole('button', { name: 'New project' }).click();
+  await expect(page.getByRole('complementary', { name: 'Layer palette' })).toContainText('Conv2d');
   const canvas = page.getByRole('region', { name: 'Canvas' });
   await expect(canvas).toBeVisible();
   await expect(canvas.locator('.react-flow__minimap')).toBeVisible();

@@ -121,7 +121,7 @@ test('build LeNet from an empty canvas, fix an error, save, reload and reopen', 
   await expect(node(page, 'fc1')).toContainText('400→120');
   await expect(node(page, 'conv1')).toContainText('1→6 k5 p2');
   await expect(node(page, 'conv1')).toContainText('[N, 6, 28, 28]');
-  await page.getByRole('button', { name: 'Fit view', exact: true }).click();
+  await page.getByRole('button', { name: 'Auto-layout' }).click();
   await page.getByRole('button', { name: 'Model summary' }).click();
   await expect(page.getByRole('region', { name: 'Model summary' })).toContainText('61,706');
   await shot(page, testInfo, 'lenet-built');
