@@ -195,7 +195,6 @@ export function Canvas(props: CanvasProps) {
     }
     return { nodes: flow, boxes: boxMap, displayOf: display };
     // measureTick: new sizes change group boxes and must reach xyflow
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [project, nodeData, selection, errors, toggleGroup, measureTick, sizes]);
 
   const edges = useMemo(() => {
@@ -352,7 +351,6 @@ export function Canvas(props: CanvasProps) {
       instance.current = general;
       props.onInit(general);
     },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
     [],
   );
 

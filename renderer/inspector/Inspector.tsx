@@ -382,7 +382,7 @@ function FunctionPlot({ spec, params }: { spec: LayerSpec; params: Readonly<Reco
       <svg className="function-plot" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={`Plot of ${spec.title} for x from -4 to 4`}>
         <line x1={0} x2={width} y1={sy(0)} y2={sy(0)} className="axis" />
         <line x1={sx(0)} x2={sx(0)} y1={0} y2={height} className="axis" />
-        {[-4, -2, 2, 4].map((tick) => (
+        {[-3, -2, -1, 1, 2, 3].map((tick) => (
           <text key={tick} x={sx(tick)} y={Math.min(height - 2, sy(0) + 12)} className="tick" textAnchor="middle">
             {tick}
           </text>

@@ -1,6 +1,6 @@
 // End to end: build the notes' LeNet from an empty canvas by dragging layers and connecting ports, check the inferred
 // shapes, fix an injected error with its one-click fix, save, reload, reopen and find the same graph.
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page, type TestInfo } from '@playwright/test';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -17,7 +17,7 @@ function serverUrl(): string {
   return url;
 }
 
-async function shot(page: Page, testInfo: import('@playwright/test').TestInfo, name: string): Promise<void> {
+async function shot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
   const path = testInfo.outputPath(`${name}.png`);
   await page.screenshot({ path });
   await testInfo.attach(name, { path, contentType: 'image/png' });
@@ -121,10 +121,12 @@ test('build LeNet from an empty canvas, fix an error, save, reload and reopen', 
   await expect(node(page, 'fc1')).toContainText('400→120');
   await expect(node(page, 'conv1')).toContainText('1→6 k5 p2');
   await expect(node(page, 'conv1')).toContainText('[N, 6, 28, 28]');
-  await page.getByRole('button', { name: 'Auto-layout' }).click();
+  await page.getByRole('button', { name: 'Fit view', exact: true }).click();
+  await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+  await shot(page, testInfo, 'lenet-built');
   await page.getByRole('button', { name: 'Model summary' }).click();
   await expect(page.getByRole('region', { name: 'Model summary' })).toContainText('61,706');
-  await shot(page, testInfo, 'lenet-built');
+  await shot(page, testInfo, 'model-summary');
   await page.getByRole('button', { name: 'Close model summary' }).click();
 
   // The graph is the notes' LeNet: no problems.
