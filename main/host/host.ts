@@ -47,7 +47,13 @@ export function createHost(options: HostOptions): Host {
   let trainer: TrainerClient | null = null;
   let starting: Promise<EngineStatus> | null = null;
   let disposed = false;
-  const listeners: { [E in ApiEventName]: Set<Listener<E>> } = { engineStatus: new Set(), runStatus: new Set(), runMetrics: new Set() };
+  const listeners: { [E in ApiEventName]: Set<Listener<E>> } = {
+    engineStatus: new Set(),
+    runStatus: new Set(),
+    runMetrics: new Set(),
+    // The desktop shell (main/app) sends menu commands to its windows itself; the host never emits them.
+    menuCommand: new Set(),
+  };
   const runs = new RunManager(
     {
       launcher: options.launcher,

@@ -2,12 +2,19 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { HostToTrainerSchema, toErrorInfo, type RunMetric } from '../../shared/api';
-import { connectToHost } from './channel';
+import { connectToHost, type MetricsPort } from './channel';
 import { readEngineInfo } from './engine';
 import { TrainingRun } from './run';
 
 const host = connectToHost();
 const runs = new Map<string, TrainingRun>();
+/** Desktop: ports to renderer windows, per run; each gets every metric, and the host then gets only what it keeps. */
+const metricsPorts = new Map<string, Set<MetricsPort>>();
+
+/** What the host needs of the metrics when a window is attached directly: checkpoints (resumability) and states. */
+function forHost(metrics: RunMetric[]): RunMetric[] {
+  return metrics.filter((metric) => metric.kind === 'checkpoint' || metric.kind === 'state');
+}
 
 /** Metrics go to the run log at once and to the host at most every 50 ms (≤ 20 messages a second). */
 function metricSink(runId: string, dir: string): { push(metric: RunMetric): void; flush(): void } {
@@ -19,7 +26,14 @@ function metricSink(runId: string, dir: string): { push(metric: RunMetric): void
     if (timer !== null) clearTimeout(timer);
     timer = null;
     if (buffered.length === 0) return;
-    host.send({ type: 'runMetrics', runId, metrics: buffered });
+    const ports = metricsPorts.get(runId);
+    if (ports !== undefined && ports.size > 0) {
+      for (const port of ports) port.postMessage({ type: 'runMetrics', runId, metrics: buffered });
+      const kept = forHost(buffered);
+      if (kept.length > 0) host.send({ type: 'runMetrics', runId, metrics: kept });
+    } else {
+      host.send({ type: 'runMetrics', runId, metrics: buffered });
+    }
     buffered = [];
   };
   return {
@@ -32,7 +46,7 @@ function metricSink(runId: string, dir: string): { push(metric: RunMetric): void
   };
 }
 
-host.onMessage((raw) => {
+host.onMessage((raw, transferred) => {
   const parsed = HostToTrainerSchema.safeParse(raw);
   if (!parsed.success) {
     console.error(`[trainer] ignoring malformed host message: ${parsed.error.message}`);
@@ -63,6 +77,8 @@ host.onMessage((raw) => {
       void run.run().finally(() => {
         sink.flush();
         runs.delete(runId);
+        for (const port of metricsPorts.get(runId) ?? []) port.close();
+        metricsPorts.delete(runId);
       });
       return;
     }
@@ -72,6 +88,17 @@ host.onMessage((raw) => {
       if (message.action === 'pause') run.pause();
       else if (message.action === 'resume') run.resume();
       else run.stop(message.save);
+      return;
+    }
+    case 'attachMetricsPort': {
+      const port = transferred[0];
+      if (port === undefined) return;
+      const ports = metricsPorts.get(message.runId) ?? new Set<MetricsPort>();
+      metricsPorts.set(message.runId, ports);
+      ports.add(port);
+      // A reloaded or closed window drops its end; stop writing to it.
+      port.on('close', () => ports.delete(port));
+      port.start();
       return;
     }
     case 'shutdown':

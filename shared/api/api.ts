@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppInfoSchema } from './app';
 import { EngineStatusSchema } from './engine';
 import { DirectoryListingSchema, ProjectFileSchema, projectParams, RecentProjectSchema, RecoverySchema, SampleInfoSchema, SavedProjectSchema } from './project';
+import { MenuCommandSchema } from './menu';
 import type { ApiEventName, ApiMethodName } from './methods';
 import { RunInfoSchema, RunLogSchema, RunMetricSchema, StartRunRequestSchema } from './run';
 
@@ -54,6 +55,8 @@ export const apiEvents = {
   runStatus: RunInfoSchema,
   /** New metrics of a run (coalesced by the trainer to at most ~20 messages a second). */
   runMetrics: z.object({ runId: z.string(), metrics: z.array(RunMetricSchema) }),
+  /** A desktop menu command (File/Edit/Run); never emitted in browser mode. */
+  menuCommand: MenuCommandSchema,
 } as const satisfies Record<ApiEventName, z.ZodType>;
 
 type Methods = typeof apiMethods;

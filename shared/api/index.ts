@@ -9,3 +9,4 @@ export * from './trainer';
 export * from './plan';
 export * from './run';
 export * from './project';
+export * from './menu';

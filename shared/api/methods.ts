@@ -22,7 +22,7 @@ export const apiMethodNames = [
 ] as const;
 export type ApiMethodName = (typeof apiMethodNames)[number];
 
-export const apiEventNames = ['engineStatus', 'runStatus', 'runMetrics'] as const;
+export const apiEventNames = ['engineStatus', 'runStatus', 'runMetrics', 'menuCommand'] as const;
 export type ApiEventName = (typeof apiEventNames)[number];
 
 export function isApiMethodName(value: unknown): value is ApiMethodName {
@@ -37,4 +37,6 @@ export function isApiEventName(value: unknown): value is ApiEventName {
 export const ipcChannels = {
   call: 'netwright:call',
   event: 'netwright:event',
+  /** main → preload: a MessagePort carrying one live run's metrics straight from its trainer (desktop only). */
+  metricsPort: 'netwright:metrics-port',
 } as const;

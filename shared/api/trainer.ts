@@ -19,6 +19,8 @@ export const HostToTrainerSchema = z.discriminatedUnion('type', [
     resumeFrom: z.string().nullable(),
   }),
   z.object({ type: z.literal('runControl'), runId: z.string(), action: z.enum(['pause', 'resume', 'stop']), save: z.boolean() }),
+  /** Desktop only: the message's transferred MessagePort gets this run's metrics (the renderer holds the other end). */
+  z.object({ type: z.literal('attachMetricsPort'), runId: z.string() }),
 ]);
 
 export const TrainerToHostSchema = z.discriminatedUnion('type', [
