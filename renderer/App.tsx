@@ -18,6 +18,7 @@ import { StatusLine } from './status/StatusLine';
 import { editorReducer, emptySelection, initialEditor, isDirty, type Selection } from './store/editor';
 import { addNode, autoLayout, copyNodes, groupNodes, nodeSize, pasteNodes, removeItems, ungroup } from './store/graphOps';
 import { ModelSummary } from './summary/ModelSummary';
+import { TrainingDock, TrainingProvider } from './runs/Training';
 
 const paletteItems: readonly PaletteItem[] = layers.map((spec) => ({ id: spec.id, title: spec.title, category: spec.category, summary: spec.summary }));
 
@@ -439,6 +440,7 @@ export function App({ api }: { api: Api }) {
         />
       ) : (
         <ReactFlowProvider>
+          <TrainingProvider api={api} project={project} analysis={analysis} onEdit={edit} onNotice={notify}>
           <main className={`workspace${showSummary ? ' with-summary' : ''}`}>
             <Palette items={paletteItems} onAdd={addAtCentre} />
             <Canvas
@@ -462,6 +464,8 @@ export function App({ api }: { api: Api }) {
             <Inspector project={project} analysis={analysis} errors={errors} selection={state.selection} onEdit={edit} onGroup={group} onDelete={deleteSelection} />
             {showSummary && <ModelSummary project={project} analysis={analysis} onClose={() => setShowSummary(false)} />}
           </main>
+          <TrainingDock />
+          </TrainingProvider>
         </ReactFlowProvider>
       )}
       <div className="notices" aria-live="polite">

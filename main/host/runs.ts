@@ -88,9 +88,14 @@ export class RunManager {
       throw new ApiError('E_BAD_REQUEST', 'startRun needs exactly one of projectJson and projectPath.');
     }
     let projectName = 'project';
+    let settings: RunInfo['settings'];
     try {
-      const parsed = JSON.parse(projectJson) as { name?: unknown };
+      const parsed = JSON.parse(projectJson) as { name?: unknown; training?: { dataset?: { name?: unknown }; optimizer?: { kind?: unknown; lr?: unknown }; batchSize?: unknown; epochs?: unknown } };
       if (typeof parsed.name === 'string') projectName = parsed.name;
+      const t = parsed.training;
+      if (typeof t?.dataset?.name === 'string' && typeof t.optimizer?.kind === 'string' && typeof t.optimizer.lr === 'number' && Number.isInteger(t.batchSize) && Number.isInteger(t.epochs)) {
+        settings = { dataset: t.dataset.name, optimizer: t.optimizer.kind, lr: t.optimizer.lr, batchSize: t.batchSize as number, epochs: request.options?.epochs ?? (t.epochs as number) };
+      }
     } catch {
       throw new ApiError('E_PROJECT_INVALID', 'The project is not valid JSON.');
     }
@@ -107,7 +112,7 @@ export class RunManager {
       ? { ...resume, state: 'starting', resumable: false }
       : {
           id, projectName, dir, state: 'starting', startedAt: new Date().toISOString(), epochs: runOptions.epochs ?? 0, epoch: 0, step: 0,
-          lastCheckpoint: null, resumable: false, lastEpoch: null,
+          lastCheckpoint: null, resumable: false, lastEpoch: null, ...(settings !== undefined ? { settings } : {}),
         };
     delete info.message;
     delete info.error;

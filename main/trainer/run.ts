@@ -13,6 +13,7 @@ import { resolveDataset, type DataSplits, type Dataset } from './datasets';
 import { native, nativeModel, type Model, type NativeModule, type OptimizerConfig, type StepResult } from './engine';
 import { DataLoader } from './loader';
 import { mixSeed } from './random';
+import { evaluationReport } from './report';
 import { initialPlateau, learningRate, updatePlateau, type PlateauState } from './schedule';
 
 export class RunError extends Error {
@@ -457,6 +458,11 @@ export class TrainingRun {
       if (testLoader !== null && test !== null) {
         const r = await evaluate(nw, model, testLoader, plan, test, splits.oneHot);
         callbacks.metric({ kind: 'test', t: Date.now(), loss: r.loss, accuracy: r.accuracy, count: r.count });
+      }
+      // Predictions for the dashboard's confusion matrix / sample grid (test set, else validation split).
+      const reportOn = testLoader !== null && test !== null ? { loader: testLoader, d: test, split: 'test' as const } : valLoader !== null ? { loader: valLoader, d, split: 'validation' as const } : null;
+      if (reportOn !== null && reportOn.d.task !== 'language') {
+        callbacks.metric(await evaluationReport(nw, model, reportOn.loader, plan, reportOn.d, splits.oneHot, state.step, reportOn.split));
       }
       const lastEpoch = state.history[state.history.length - 1];
       this.update('completed', { message: state.epoch < this.epochs ? `early stopping after epoch ${state.epoch}` : `completed ${state.epoch} epochs${lastEpoch ? `, loss ${lastEpoch.trainLoss.toPrecision(4)}` : ''}` });

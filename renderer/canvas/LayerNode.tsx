@@ -1,6 +1,7 @@
 // A layer node on the canvas: category colour, type + key params, module name, output shape, parameter count, error badge.
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
+import { NodeHealthBadge } from '../runs/Training';
 
 export type LayerNodeData = {
   title: string;
@@ -22,7 +23,7 @@ function handleTop(index: number, count: number): string {
   return `${((index + 1) / (count + 1)) * 100}%`;
 }
 
-export const LayerNode = memo(function LayerNode({ data, selected }: NodeProps<LayerFlowNode>) {
+export const LayerNode = memo(function LayerNode({ id, data, selected }: NodeProps<LayerFlowNode>) {
   const hasError = data.errors.length > 0;
   const label = `${data.title} ${data.name}${hasError ? `, ${data.errors.length} error${data.errors.length > 1 ? 's' : ''}` : ''}`;
   return (
@@ -50,6 +51,7 @@ export const LayerNode = memo(function LayerNode({ data, selected }: NodeProps<L
           </span>
         )}
       </div>
+      <NodeHealthBadge nodeId={id} />
       <div className="layer-node-name">{data.name}</div>
       <div className="layer-node-foot">
         <span className="layer-node-shape" data-testid="output-shape">

@@ -81,6 +81,20 @@ export const RunMetricSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('checkpoint'), t: z.number(), step: z.number().int(), epoch: z.number().int(), path: z.string() }),
   z.object({ kind: z.literal('test'), t: z.number(), loss: z.number(), accuracy: z.number().nullable(), count: z.number().int() }),
   z.object({ kind: z.literal('state'), t: z.number(), state: RunStateSchema, message: z.string().optional() }),
+  /** After training: predictions on the test set (else the validation split) for the confusion matrix and samples. */
+  z.object({
+    kind: z.literal('evaluation'),
+    t: z.number(),
+    step: z.number().int(),
+    split: z.enum(['test', 'validation', 'train']),
+    task: z.enum(['classification', 'regression', 'language']),
+    count: z.number().int(),
+    classes: z.array(z.string()).nullable(),
+    /** confusion[true][predicted] counts (single-label classification) */
+    confusion: z.array(z.array(z.number().int())).nullable(),
+    /** a few samples: the (normalised) input, its shape, the true and predicted value (class index or first output) */
+    samples: z.array(z.object({ input: z.array(z.number()), shape: z.array(z.number().int()), truth: z.number(), predicted: z.number() })),
+  }),
 ]);
 export type RunMetric = z.infer<typeof RunMetricSchema>;
 
@@ -102,6 +116,8 @@ export const RunInfoSchema = z.object({
   /** a crashed/stopped/diverged run with a checkpoint can be resumed from it */
   resumable: z.boolean(),
   lastEpoch: EpochSummarySchema.nullable(),
+  /** the run's main training settings, for the run history */
+  settings: z.object({ dataset: z.string(), optimizer: z.string(), lr: z.number(), batchSize: z.number().int(), epochs: z.number().int() }).optional(),
 });
 export type RunInfo = z.infer<typeof RunInfoSchema>;
 
