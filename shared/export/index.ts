@@ -1,0 +1,2 @@
+// Public surface of the exporters: PyTorch code (model.py + train.py); ONNX.
+export { exportPyTorch, ExportError, EXAMPLE_BATCH, EXAMPLE_SEQUENCE_LENGTH, type PyTorchExport } from './pytorch';
