@@ -1,6 +1,7 @@
 // sgemm/dgemm against a naive double-precision reference: many random shapes (edge sizes,
 // primes, all transpose combos, alpha/beta, padded leading dimensions), every kernel
 // level this CPU runs, one and several threads.
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -228,4 +229,46 @@ TEST_CASE("parallel_for: every index once, nested calls run inline, many small r
   }
   nw::cpu::set_num_threads(0);
   CHECK(nw::cpu::num_threads() >= 1);
+}
+
+TEST_CASE("gemm: team path (shared packed B) right after a pool resize, X·Wᵀ on two threads") {
+  // Regression: a worker created by set_num_threads used to skip a job that started
+  // before it first ran, leaving its teammates at a barrier forever.
+  std::mt19937 rng(13);
+  for (int rep = 0; rep < 20; ++rep) {
+    const int t = 2 + rep % 2;
+    nw::cpu::set_num_threads(t);
+    nw::cpu::gemm_set_threads(t);
+    CHECK(check_problem(make_problem<float>(rng, rep % 3 == 1, rep % 2 == 1, {200 + rep, 70, 300}, 1.f, 0.f, 0),
+                        "team right after resize"));
+  }
+  nw::cpu::set_num_threads(2);
+  nw::cpu::gemm_set_threads(2);
+  // Transposing B packer: full and partial panels of 32, k not a multiple of 16.
+  CHECK(check_problem(make_problem<float>(rng, false, true, {64, 256, 784}, 1.f, 0.f, 0), "X·Wᵀ 2 threads"));
+  CHECK(check_problem(make_problem<float>(rng, false, true, {300, 45, 37}, 1.f, 1.f, 3), "A·Bᵀ 2 threads"));
+  nw::cpu::gemm_set_threads(0);
+  nw::cpu::set_num_threads(0);
+}
+
+TEST_CASE("parallel_team: members run together and meet at barriers; nested teams run inline") {
+  nw::cpu::set_num_threads(2);
+  std::atomic<int> arrived{0};
+  std::atomic<bool> ok{true};
+  nw::cpu::Barrier barrier(2);
+  nw::cpu::parallel_team(2, [&](int tid, int team) {
+    if (team != 2 || tid < 0 || tid > 1) ok = false;
+    for (int round = 1; round <= 100; ++round) {
+      arrived.fetch_add(1);
+      barrier.wait();
+      if (arrived.load() < 2 * round) ok = false;  // nobody passes before both arrived
+      barrier.wait();
+    }
+    nw::cpu::parallel_team(2, [&](int, int inner) {
+      if (inner != 1) ok = false;
+    });
+  });
+  CHECK(ok.load());
+  CHECK(arrived.load() == 200);
+  nw::cpu::set_num_threads(0);
 }

@@ -1,8 +1,9 @@
 // GEMM driver (GotoBLAS/BLIS loop structure): blocks of op(B) (kc×nc) and op(A) (mc×kc)
 // are packed into contiguous micro-panels, then a register-blocked micro-kernel from the
 // widest kernel set the CPU runs (AVX-512, AVX2, portable) computes each mr×nr tile.
-// Threads split C into column (or row) stripes; each packs its own panels, so one
-// parallel region per call and no barriers.
+// Tall problems run on a team that shares each packed B block and claims row blocks of
+// C (gemm_team); short ones (few rows, e.g. a small batch) split C into column stripes,
+// each thread packing its own panels with no barriers.
 #include "gemm.h"
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <memory>
 
 #include "gemm_kernels.h"
@@ -144,11 +146,14 @@ struct Operand {
 // Packs op(A)[i0:i0+mc, p0:p0+kc] into panels of mr rows: panel r holds, for each p,
 // min(mr, rows left) values. Panel starting at row ir begins at out + ir·kc.
 template <typename T>
-void pack_a(const Operand<T>& A, int64_t i0, int64_t p0, int64_t mc, int64_t kc, int mr, T* out) {
+void pack_a(const KernelSet<T>& ks, const Operand<T>& A, int64_t i0, int64_t p0, int64_t mc, int64_t kc, T* out) {
+  const int mr = ks.mr;
   for (int64_t ir = 0; ir < mc; ir += mr) {
     const int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
     T* dst = out + ir * kc;
-    if (A.trans) {  // A stored k×m: a row of the panel per p is contiguous
+    if (!A.trans && rows == mr && ks.pack_a_rows) {
+      ks.pack_a_rows(A.ptr + (i0 + ir) * A.ld + p0, A.ld, kc, rows, dst);
+    } else if (A.trans) {  // A stored k×m: a row of the panel per p is contiguous
       const T* src = A.ptr + p0 * A.ld + (i0 + ir);
       for (int64_t p = 0; p < kc; ++p, src += A.ld, dst += rows)
         for (int i = 0; i < rows; ++i) dst[i] = src[i];
@@ -175,11 +180,14 @@ void pack_a(const Operand<T>& A, int64_t i0, int64_t p0, int64_t mc, int64_t kc,
 
 // Packs op(B)[p0:p0+kc, j0:j0+nc] into panels of nr columns, zero-padded to nr.
 template <typename T>
-void pack_b(const Operand<T>& B, int64_t p0, int64_t j0, int64_t kc, int64_t nc, int nr, T* out) {
+void pack_b(const KernelSet<T>& ks, const Operand<T>& B, int64_t p0, int64_t j0, int64_t kc, int64_t nc, T* out) {
+  const int nr = ks.nr;
   for (int64_t jr = 0; jr < nc; jr += nr) {
     const int cols = static_cast<int>(std::min<int64_t>(nr, nc - jr));
     T* dst = out + jr * kc;
-    if (!B.trans) {  // B stored k×n: each panel row is contiguous
+    if (B.trans && ks.pack_b_cols) {
+      ks.pack_b_cols(B.ptr + (j0 + jr) * B.ld + p0, B.ld, kc, cols, dst);
+    } else if (!B.trans) {  // B stored k×n: each panel row is contiguous
       const T* src = B.ptr + p0 * B.ld + (j0 + jr);
       for (int64_t p = 0; p < kc; ++p, src += B.ld, dst += nr) {
         int j = 0;
@@ -201,6 +209,22 @@ void pack_b(const Operand<T>& B, int64_t p0, int64_t j0, int64_t kc, int64_t nc,
   }
 }
 
+// C[mc×nc] (+)= alpha·(packed A block)·(packed B block), tile by tile: each B micro-panel
+// stays in L1 while the A micro-panels stream through it from L2.
+template <typename T>
+void macro_kernel(const KernelSet<T>& ks, const T* pa, const T* pb, int64_t mc, int64_t nc, int64_t kc, T alpha,
+                  T beta, T* c, int64_t ldc) {
+  const int mr = ks.mr, nr = ks.nr;
+  for (int64_t jr = 0; jr < nc; jr += nr) {
+    const int cols = static_cast<int>(std::min<int64_t>(nr, nc - jr));
+    const T* bp = pb + jr * kc;
+    for (int64_t ir = 0; ir < mc; ir += mr) {
+      const int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
+      ks.kernel[rows](kc, pa + ir * kc, bp, c + ir * ldc + jr, ldc, alpha, beta, cols);
+    }
+  }
+}
+
 // C[m×n] (already offset) = alpha·op(A)·op(B) + beta·C on the calling thread.
 // A and B carry offsets of the sub-problem (row0 of op(A), col0 of op(B)).
 template <typename T>
@@ -218,22 +242,83 @@ void gemm_serial(const KernelSet<T>& ks, const Operand<T>& A, int64_t arow0, con
     for (int64_t pc = 0; pc < k; pc += ks.kc) {
       const int64_t kc = std::min<int64_t>(ks.kc, k - pc);
       const T beta_eff = pc == 0 ? beta : T(1);
-      pack_b(B, pc, bcol0 + jc, kc, nc, nr, pb);
+      pack_b(ks, B, pc, bcol0 + jc, kc, nc, pb);
       for (int64_t ic = 0; ic < m; ic += ks.mc) {
         const int64_t mc = std::min<int64_t>(ks.mc, m - ic);
-        pack_a(A, arow0 + ic, pc, mc, kc, mr, pa);
-        for (int64_t jr = 0; jr < nc; jr += nr) {
-          const int cols = static_cast<int>(std::min<int64_t>(nr, nc - jr));
-          const T* bp = pb + jr * kc;
-          T* cc = c + ic * ldc + jc + jr;
-          for (int64_t ir = 0; ir < mc; ir += mr) {
-            const int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
-            ks.kernel[rows](kc, pa + ir * kc, bp, cc + ir * ldc, ldc, alpha, beta_eff, cols);
-          }
-        }
+        pack_a(ks, A, arow0 + ic, pc, mc, kc, pa);
+        macro_kernel(ks, pa, pb, mc, nc, kc, alpha, beta_eff, c + ic * ldc + jc, ldc);
       }
     }
   }
+}
+
+// The same product on a team of threads sharing each packed B block (kc×nc): the team
+// packs it together (a share of its micro-panels each), meets at a barrier, then each
+// member claims row blocks of C one at a time, packs that block of A itself and
+// multiplies. B blocks alternate between two buffers, so one barrier per block is
+// enough: a member can only start packing block i+1 (into the buffer of block i-1)
+// after everyone passed block i's barrier, i.e. finished multiplying with block i-1.
+// Row blocks are claimed dynamically, so a member slowed by another process does less.
+template <typename T>
+void gemm_team(const KernelSet<T>& ks, int threads, const Operand<T>& A, const Operand<T>& B, int64_t m, int64_t n,
+               int64_t k, T alpha, T beta, T* c, int64_t ldc) {
+  const int mr = ks.mr, nr = ks.nr;
+  const int64_t kc_max = std::min<int64_t>(ks.kc, k);
+  const int64_t nc_max = std::min<int64_t>(ks.nc, (n + nr - 1) / nr * nr);
+  // Row blocks: at most ks.mc rows, a multiple of mr, and a multiple of `threads` in
+  // number so that equal members finish together.
+  int64_t blocks = (m + ks.mc - 1) / ks.mc;
+  blocks = (blocks + threads - 1) / threads * threads;
+  const int64_t mc_team = ((m + blocks - 1) / blocks + mr - 1) / mr * mr;
+  blocks = (m + mc_team - 1) / mc_team;
+  const int64_t n_blocks = (n + ks.nc - 1) / ks.nc, k_blocks = (k + ks.kc - 1) / ks.kc;
+  const size_t b_elems = size_t(nc_max * kc_max + 64 / sizeof(T));  // second buffer 64-byte aligned
+  T* pb = static_cast<T*>(tls_pack_b.get(sizeof(T) * 2 * b_elems));
+  T* pbuf[2] = {pb, pb + b_elems};
+  std::unique_ptr<std::atomic<int64_t>[]> claimed(new std::atomic<int64_t>[size_t(n_blocks * k_blocks)]);
+  for (int64_t i = 0; i < n_blocks * k_blocks; ++i) claimed[size_t(i)].store(0, std::memory_order_relaxed);
+  std::atomic<bool> failed{false};
+  Barrier barrier(threads);
+
+  parallel_team(threads, [&](int tid, int team) {
+    if (team != threads) {  // nested call: no teammates after all
+      gemm_serial(ks, A, 0, B, 0, m, n, k, alpha, beta, c, ldc);
+      return;
+    }
+    T* pa = nullptr;
+    std::exception_ptr error;
+    try {
+      pa = static_cast<T*>(tls_pack_a.get(sizeof(T) * size_t(mc_team * kc_max)));
+    } catch (...) {
+      error = std::current_exception();
+      failed.store(true);
+    }
+    barrier.wait();
+    if (failed.load()) {
+      if (error) std::rethrow_exception(error);
+      return;
+    }
+    int64_t it = 0;
+    for (int64_t jc = 0; jc < n; jc += ks.nc) {
+      const int64_t nc = std::min<int64_t>(ks.nc, n - jc);
+      const int64_t panels = (nc + nr - 1) / nr;
+      for (int64_t pc = 0; pc < k; pc += ks.kc, ++it) {
+        const int64_t kc = std::min<int64_t>(ks.kc, k - pc);
+        const T beta_eff = pc == 0 ? beta : T(1);
+        T* bb = pbuf[it & 1];
+        const int64_t p0 = panels * tid / team, p1 = panels * (tid + 1) / team;
+        if (p1 > p0) pack_b(ks, B, pc, jc + p0 * nr, kc, std::min(nc, p1 * nr) - p0 * nr, bb + p0 * nr * kc);
+        barrier.wait();
+        std::atomic<int64_t>& next = claimed[size_t(it)];
+        for (int64_t blk = next.fetch_add(1, std::memory_order_relaxed); blk < blocks;
+             blk = next.fetch_add(1, std::memory_order_relaxed)) {
+          const int64_t ic = blk * mc_team, mc = std::min(mc_team, m - ic);
+          pack_a(ks, A, ic, pc, mc, kc, pa);
+          macro_kernel(ks, pa, bb, mc, nc, kc, alpha, beta_eff, c + ic * ldc + jc, ldc);
+        }
+      }
+    }
+  });
 }
 
 template <typename T>
@@ -329,6 +414,12 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
   // slowed by another process (a shared VM) does less of the work.
   const int64_t tiles_m = (m + ks.mr - 1) / ks.mr;
   const int64_t tiles_n = (n + ks.nr - 1) / ks.nr;
+  // Enough rows for every thread to get a few row blocks of its own: share packed B.
+  if (threads > 1 && tiles_m >= int64_t(4) * threads) {
+    gemm_team(ks, threads, A, B, m, n, k, alpha, beta, c, ldc);
+    record_cost(m, n, k, option, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return;
+  }
   const bool split_n = tiles_n * ks.nr >= tiles_m * ks.mr;
   const int64_t tiles = split_n ? tiles_n : tiles_m;
   const int64_t tile_work = (split_n ? int64_t(ks.nr) * m : int64_t(ks.mr) * n) * k;

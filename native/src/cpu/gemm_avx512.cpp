@@ -49,6 +49,63 @@ struct Vec<double> {
 constexpr int kMr = 14;
 constexpr int kNv = 2;  // vectors per row of the tile
 
+// NOTE: GCC 12 warns that the shuffle intrinsics' own _mm512_undefined_ps() "may be used
+// uninitialized" once inlined here; it is a false positive in its header.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+// Transposes the 16×16 block r[i][j] in registers (r[i] = row i) into r[j][i].
+inline void transpose16(__m512 r[16]) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  // In each 128-bit lane: u[4g+c] holds column (4·lane + c) of rows 4g..4g+3.
+  for (int g = 0; g < 16; g += 4) {
+    u[g + 0] = _mm512_shuffle_ps(t[g + 0], t[g + 2], 0x44);
+    u[g + 1] = _mm512_shuffle_ps(t[g + 0], t[g + 2], 0xEE);
+    u[g + 2] = _mm512_shuffle_ps(t[g + 1], t[g + 3], 0x44);
+    u[g + 3] = _mm512_shuffle_ps(t[g + 1], t[g + 3], 0xEE);
+  }
+  for (int g = 0; g < 16; g += 8)
+    for (int c = 0; c < 4; ++c) {
+      t[g + c] = _mm512_shuffle_f32x4(u[g + c], u[g + 4 + c], 0x88);      // lanes 0, 2
+      t[g + 4 + c] = _mm512_shuffle_f32x4(u[g + c], u[g + 4 + c], 0xDD);  // lanes 1, 3
+    }
+  for (int c = 0; c < 4; ++c) {
+    r[c] = _mm512_shuffle_f32x4(t[c], t[8 + c], 0x88);
+    r[8 + c] = _mm512_shuffle_f32x4(t[c], t[8 + c], 0xDD);
+    r[4 + c] = _mm512_shuffle_f32x4(t[4 + c], t[12 + c], 0x88);
+    r[12 + c] = _mm512_shuffle_f32x4(t[4 + c], t[12 + c], 0xDD);
+  }
+}
+
+// Packs `rows` (<= 16) rows of a row-major matrix, 16 values of p at a time, as
+// kc groups of `width` values (width 14 for A panels, 32 for B panels, at column `col`).
+inline void pack_transposed16(const float* src, int64_t ld, int64_t kc, int rows, float* dst, int width,
+                              int col) {
+  const __mmask16 keep = __mmask16((1u << (width < 16 ? width : 16)) - 1);
+  for (int64_t p = 0; p < kc; p += 16) {
+    const int n = kc - p < 16 ? static_cast<int>(kc - p) : 16;
+    const __mmask16 m = __mmask16((1u << n) - 1);
+    __m512 r[16];
+    for (int i = 0; i < 16; ++i)
+      r[i] = i < rows ? _mm512_maskz_loadu_ps(m, src + i * ld + p) : _mm512_setzero_ps();
+    transpose16(r);
+    for (int q = 0; q < n; ++q) _mm512_mask_storeu_ps(dst + (p + q) * width + col, keep, r[q]);
+  }
+}
+
+void pack_a_rows_f32(const float* src, int64_t ld, int64_t kc, int rows, float* dst) {
+  pack_transposed16(src, ld, kc, rows, dst, kMr, 0);
+}
+
+void pack_b_cols_f32(const float* src, int64_t ld, int64_t kc, int rows, float* dst) {
+  pack_transposed16(src, ld, kc, rows < 16 ? rows : 16, dst, 32, 0);
+  pack_transposed16(src + 16 * ld, ld, kc, rows > 16 ? rows - 16 : 0, dst, 32, 16);
+}
+
+
 template <typename T, int MR>
 void kernel(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, T alpha, T beta, int nr) {
   using O = Vec<T>;
@@ -59,6 +116,12 @@ void kernel(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, T alpha, T be
   for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
     for (int j = 0; j < kNv; ++j) acc[i][j] = O::zero();
+  // The C tile is read (beta != 0) and written once at the end: start its misses now.
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T0);
+  }
 
 #pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
@@ -66,6 +129,7 @@ void kernel(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, T alpha, T be
 #pragma GCC unroll 4
     for (int j = 0; j < kNv; ++j) bv[j] = O::load(b + j * O::W);
     _mm_prefetch(reinterpret_cast<const char*>(b + 8 * NR), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(a + 16 * MR), _MM_HINT_T0);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       V av = O::set1(a[i]);
@@ -130,7 +194,12 @@ KernelSet<T> make_set(int mc, int kc, int nc) {
 // Blocks: B micro-panel kc×nr stays in L1 (48 KiB), the packed A block mc×kc in L2
 // (2 MiB on Sapphire Rapids), the packed B block kc×nc in L2/L3.
 const KernelSet<float>* gemm_avx512_f32() {
-  static const KernelSet<float> s = make_set<float>(14 * 24, 256, 2048);
+  static const KernelSet<float> s = [] {
+    KernelSet<float> k = make_set<float>(14 * 24, 256, 2048);
+    k.pack_a_rows = pack_a_rows_f32;
+    k.pack_b_cols = pack_b_cols_f32;
+    return k;
+  }();
   return &s;
 }
 const KernelSet<double>* gemm_avx512_f64() {

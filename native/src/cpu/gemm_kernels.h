@@ -12,6 +12,13 @@ namespace nw::cpu::detail {
 template <typename T>
 using MicroKernel = void (*)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, T alpha, T beta, int nr);
 
+// Optional ISA packers for full panels (nullptr: gemm.cpp's portable loops).
+// PackRows: mr rows of row-major A (row stride ld) → kc groups of mr values (p-major).
+// PackCols: nr rows of Bᵀ storage (B is n×k, row stride ld) → kc groups of nr values.
+// Both read rows [0, rows) and zero-fill the rest of the panel (rows <= mr or nr).
+template <typename T>
+using PackPanel = void (*)(const T* src, int64_t ld, int64_t kc, int rows, T* dst);
+
 constexpr int kMaxMr = 16;
 
 template <typename T>
@@ -20,6 +27,8 @@ struct KernelSet {
   int mr, nr;      // register tile
   int mc, kc, nc;  // cache blocks (mc a multiple of mr, nc a multiple of nr)
   MicroKernel<T> kernel[kMaxMr + 1];  // kernel[r] computes r rows, 1 <= r <= mr
+  PackPanel<T> pack_a_rows = nullptr;  // A not transposed, panel of mr (only full ones)
+  PackPanel<T> pack_b_cols = nullptr;  // B transposed, panel of nr (zero-padded)
 };
 
 // Defined in gemm_avx512.cpp / gemm_avx2.cpp (compiled with their ISA flags); only

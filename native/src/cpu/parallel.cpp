@@ -52,7 +52,10 @@ class Pool {
     std::lock_guard<std::mutex> run(run_mutex_);  // never while a region runs
     stop();
     stop_ = false;
-    for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { loop(); });
+    // NOTE: a new worker's first job is any after this generation, even one that starts
+    // before the thread first runs (a parallel_team needs every member to join).
+    const uint64_t seen = generation_.load(std::memory_order_acquire);
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, seen] { loop(seen); });
     size_.store(std::max(1, threads), std::memory_order_relaxed);
   }
 
@@ -120,9 +123,8 @@ class Pool {
     }
   }
 
-  void loop() {
+  void loop(uint64_t seen) {
     tls_in_worker = true;
-    uint64_t seen = generation_.load(std::memory_order_acquire);
     while (true) {
       // Spin a little first: training calls many short parallel regions back to back,
       // and a condition-variable wake-up costs more than most of them.
@@ -201,6 +203,47 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const std::function
     return;
   }
   pool().run(begin, end, chunks, fn);
+}
+
+void parallel_team(int n, const std::function<void(int, int)>& fn) {
+  const int team = tls_in_worker ? 1 : std::min(n, num_threads());
+  if (team <= 1) {
+    fn(0, 1);
+    return;
+  }
+  // One chunk per member. The caller claims the first; a thread never finishes its chunk
+  // before all members have arrived at fn's barriers, so each chunk gets its own thread.
+  pool().run(0, team, team, [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; ++t) fn(static_cast<int>(t), team);
+  });
+}
+
+void Barrier::wait() {
+  const uint32_t phase = phase_.load(std::memory_order_acquire);
+  if (waiting_.fetch_add(1, std::memory_order_acq_rel) == count_ - 1) {
+    waiting_.store(0, std::memory_order_relaxed);
+    phase_.store(phase + 1, std::memory_order_seq_cst);
+    // NOTE: seq_cst pairs with the sleeper's increment and re-check below: either we see
+    // the sleeper, or it sees the new phase before it sleeps.
+    if (sleepers_.load(std::memory_order_seq_cst) > 0) {
+      { std::lock_guard<std::mutex> g(mutex_); }
+      cv_.notify_all();
+    }
+    return;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
+  while (phase_.load(std::memory_order_acquire) == phase) {
+    for (int i = 0; i < 32; ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+    if (std::chrono::steady_clock::now() < deadline) continue;
+    std::unique_lock<std::mutex> g(mutex_);
+    sleepers_.fetch_add(1, std::memory_order_seq_cst);
+    cv_.wait(g, [&] { return phase_.load(std::memory_order_seq_cst) != phase; });
+    sleepers_.fetch_sub(1, std::memory_order_relaxed);
+  }
 }
 
 const char* simd_level() {
