@@ -7,7 +7,7 @@ import layers from './tools/eslint/layers.js';
 const root = import.meta.dirname;
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'native/build/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.tsbuild/**'] },
+  { ignores: ['dist/**', 'release/**', 'native/build/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.tsbuild/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
