@@ -150,6 +150,8 @@ export interface ZipEntry {
   readonly dataOffset: number;
   readonly size: number;
   readonly crc: number;
+  /** 0: stored; anything else is refused when the entry is read */
+  readonly method: number;
 }
 
 export interface ZipReadOptions {
@@ -171,6 +173,7 @@ export class ZipArchive {
   read(name: string): Uint8Array {
     const entry = this.entries.get(name);
     if (entry === undefined) throw formatError('E_FORMAT_STORAGE', `the archive has no record ${name}`);
+    if (entry.method !== 0) throw formatError('E_FORMAT_ZIP', `record ${name} is compressed (method ${entry.method}); torch.save writes stored entries only`);
     const data = this.file.subarray(entry.dataOffset, entry.dataOffset + entry.size);
     if (!this.checked.has(name)) {
       if (crc32(data) !== entry.crc) throw formatError('E_FORMAT_CRC', `record ${name} fails its CRC-32 check: the file is corrupt (re-download or re-export it)`);
@@ -265,7 +268,7 @@ export function readZip(file: Uint8Array, options: ZipReadOptions = {}): ZipArch
       }
       extra += 4 + length;
     }
-    if (method !== 0 || compressed !== size) throw formatError('E_FORMAT_ZIP', `entry ${name} is compressed (method ${method}); torch.save writes stored entries only`);
+    if (method === 0 && compressed !== size) throw formatError('E_FORMAT_ZIP', `entry ${name} is stored but its sizes differ`);
     if ((flags & 1) !== 0) throw formatError('E_FORMAT_ZIP', `entry ${name} is encrypted`);
     if (entries.has(name)) throw formatError('E_FORMAT_ZIP', `entry ${name} appears twice in the central directory`);
     // The local header must agree with the central directory.
@@ -277,10 +280,10 @@ export function readZip(file: Uint8Array, options: ZipReadOptions = {}): ZipArch
       if (file[offset + 30 + k] !== file[at + 46 + k]) throw formatError('E_FORMAT_ZIP', `entry ${name}: local header names a different file`);
     }
     const dataOffset = checkedAdd(offset + 30 + localName, localExtra, 'entry data offset');
-    const dataEnd = checkedAdd(dataOffset, size, 'entry data end');
+    const dataEnd = checkedAdd(dataOffset, compressed, 'entry data end');
     if (dataEnd > centralAt) throw (dataEnd > file.length ? truncated(`entry ${name}`) : formatError('E_FORMAT_ZIP', `entry ${name} runs into the central directory`));
     spans.push([offset, dataEnd, name]);
-    entries.set(name, { name, dataOffset, size, crc });
+    entries.set(name, { name, dataOffset, size, crc, method });
     at = checkedAdd(extraEnd, commentLength, 'central directory entry');
     if (at > centralAt + centralSize) throw formatError('E_FORMAT_ZIP', 'central directory entries run past its declared size');
   }
