@@ -142,3 +142,19 @@ TEST_CASE("outputs of one op as separate roots all contribute (split, repeated o
   TensorList g2 = grad({y, y}, {x}, {});
   CHECK_NEAR(read_scalar(g2[0], 1), 8.0, 1e-12);
 }
+
+TEST_CASE("matmul with several batch dims including a size-1 one computes every batch") {
+  manual_seed(5);
+  Tensor a = randn({2, 1, 3, 4}, DType::Float64), b = randn({2, 1, 4, 3}, DType::Float64);
+  Tensor c = ops::matmul(a, b);
+  CHECK(c.sizes() == (Shape{2, 1, 3, 3}));
+  for (int bi = 0; bi < 2; ++bi)
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j) {
+        double acc = 0;
+        for (int k = 0; k < 4; ++k) acc += read_scalar(a, bi * 12 + i * 4 + k) * read_scalar(b, bi * 12 + k * 3 + j);
+        CHECK_NEAR(read_scalar(c, bi * 9 + i * 3 + j), acc, 1e-12);
+      }
+  Tensor d = ops::matmul(randn({3, 1, 2, 4}, DType::Float64), randn({1, 5, 4, 2}, DType::Float64));
+  CHECK(d.sizes() == (Shape{3, 5, 2, 2}));
+}

@@ -109,17 +109,26 @@ Tensor matmul_impl(const Tensor& a_in, const Tensor& b_in) {
         Tensor ae = make_view(a, sa, broadcast_strides(a, sa), a.offset());
         Tensor be = make_view(b, sb, broadcast_strides(b, sb), b.offset());
         // Collapse batch dims into one (copy when the batch strides do not merge).
+        // NOTE: size-1 batch dims carry any stride (0 after broadcasting): skip them.
         auto flat3 = [&](const Tensor& t, int64_t r, int64_t c) {
+          auto batch_stride = [&](const Tensor& v, int64_t* stride) {
+            int64_t prev = -1;
+            *stride = 0;
+            for (size_t i = 0; i < batch.size(); ++i) {
+              if (batch[i] == 1) continue;
+              if (prev >= 0 && v.strides()[prev] != v.strides()[i] * batch[i]) return false;
+              prev = static_cast<int64_t>(i);
+              *stride = v.strides()[i];
+            }
+            return true;
+          };
           Tensor v = t;
-          if (batch.size() != 1) {
-            bool mergeable = true;
-            for (size_t i = 0; i + 1 < batch.size(); ++i)
-              if (t.strides()[i] != t.strides()[i + 1] * batch[i + 1]) mergeable = false;
-            if (!mergeable) v = t.contiguous();
-            int64_t bs = batch.empty() ? 0 : v.strides()[batch.size() - 1];
-            return make_view(v, {nb, r, c}, {bs, v.strides()[v.dim() - 2], v.strides()[v.dim() - 1]}, v.offset());
+          int64_t bs = 0;
+          if (!batch_stride(v, &bs)) {
+            v = t.contiguous();
+            batch_stride(v, &bs);
           }
-          return v;
+          return make_view(v, {nb, r, c}, {bs, v.strides()[v.dim() - 2], v.strides()[v.dim() - 1]}, v.offset());
         };
         Tensor out3 = make_view(out, {nb, m, n}, {m * n, n, 1}, 0);
         batched_mm<T>(flat3(ae, m, k), flat3(be, k, n), out3);
