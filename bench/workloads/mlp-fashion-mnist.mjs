@@ -2,7 +2,7 @@
 // samples/s (and test accuracy) of ours vs PyTorch, each at its best thread count.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { referenceEnv, referencePython, repoRoot, runJson } from '../harness.mjs';
+import { bestReferenceEnvs, referencePython, repoRoot, runJson } from '../harness.mjs';
 
 const DATA = process.env.NW_FASHION_MNIST ?? '/usr/share/datasets/fashion-mnist';
 const THREADS = [1, 2];
@@ -35,18 +35,14 @@ export default {
   },
   reference() {
     needData();
-    // Both OpenBLAS configurations: variables unset (as specified) and an AVX-512 core
-    // type, since OpenBLAS 0.3.21 falls back to Prescott kernels on newer CPUs.
-    const variants = [
-      { label: 'unset', extra: {} },
-      { label: 'COOPERLAKE', extra: { OPENBLAS_CORETYPE: 'COOPERLAKE' } },
-    ];
+    // Every OpenBLAS configuration bestReferenceEnvs finds (unset, as specified, and the
+    // AVX-512 core types this OpenBLAS confirms), each at 1 and 2 threads.
     const runs = [];
-    for (const v of variants)
-      for (const t of THREADS) {
-        const env = referenceEnv({ ...v.extra, OMP_NUM_THREADS: String(t), OPENBLAS_NUM_THREADS: String(t) });
-        runs.push({ ...runJson(referencePython, [join(repoRoot, 'bench/reference/mlp.py'), DATA, String(t)], { env }), label: `${v.label}/${t}t` });
-      }
+    for (const t of THREADS) {
+      const extra = { OMP_NUM_THREADS: String(t), OPENBLAS_NUM_THREADS: String(t) };
+      for (const v of bestReferenceEnvs(extra, { module: 'torch' }))
+        runs.push({ ...runJson(referencePython, [join(repoRoot, 'bench/reference/mlp.py'), DATA, String(t)], { env: v.env }), label: `${v.label}, ${t}t` });
+    }
     const best = runs.reduce((a, b) => (b.samples_per_s > a.samples_per_s ? b : a));
     return {
       value: best.samples_per_s,
