@@ -10,10 +10,10 @@ Commands:
   info [--json]   start the trainer, load the native engine and print what it reports
   train <project.json> [--epochs N] [--device cpu|cuda:0] [--out DIR] [--max-steps N] [--json]
                   train the project's model on its dataset; progress bar, one line per epoch,
-                  checkpoints (DIR/checkpoints/last.nwck) every epoch and on stop (Ctrl-C)
-  eval <project.json> --weights <file.nwck> [--json]
+                  checkpoints (DIR/checkpoints/last.mdl) every epoch and on stop (Ctrl-C)
+  eval <project.json> --weights <file.mdl> [--json]
                   loss, accuracy and confusion matrix on the test set (else the validation split)
-  predict <project.json> --weights <file.nwck> --input <x.npy> --output <y.npy> [--json]
+  predict <project.json> --weights <file.mdl> --input <x.npy> --output <y.npy> [--json]
                   run the model on a .npy batch and write its output as .npy
   version         print the Netwright version
   help            print this help

@@ -136,7 +136,7 @@ export function formatConfusion(report: EvalReport): string[] {
 export async function evalCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: { weights: { type: 'string' }, json: { type: 'boolean' } } });
   const project = projectFile(positionals[0], 'eval');
-  if (values.weights === undefined) throw new UsageError('eval needs --weights <checkpoint.nwck> (written by netwright train)');
+  if (values.weights === undefined) throw new UsageError('eval needs --weights <checkpoint.mdl> (written by netwright train)');
   const report = await evaluateProject(project.text, project.baseDir, resolve(values.weights));
   if (values.json === true) console.log(JSON.stringify(report, null, 2));
   else {
@@ -152,7 +152,7 @@ export async function predictCommand(args: string[]): Promise<number> {
     options: { weights: { type: 'string' }, input: { type: 'string' }, output: { type: 'string' }, json: { type: 'boolean' } },
   });
   const project = projectFile(positionals[0], 'predict');
-  if (values.weights === undefined) throw new UsageError('predict needs --weights <checkpoint.nwck>');
+  if (values.weights === undefined) throw new UsageError('predict needs --weights <checkpoint.mdl>');
   if (values.input === undefined) throw new UsageError('predict needs --input <file.npy>');
   if (values.output === undefined) throw new UsageError('predict needs --output <file.npy>');
   const input = readNpy(resolve(values.input));

@@ -1,14 +1,16 @@
-// Resume checkpoints (until the .mdl writer lands): "NWCKPT01", a little-endian u32 header length, a JSON header,
-// then every tensor's raw little-endian bytes at 64-byte-aligned offsets. The header holds step, epoch, the position
-// in the epoch's data order, the seed (the engine RNG is reseeded from seed+step each step, so seed+step is the RNG
-// state), the schedule and early-stopping state, the optimizer config and per-parameter optimizer state.
+// Resume checkpoints as .mdl (torch.save's zip format, shared/formats): a dict that torch.load(weights_only=True)
+// accepts — `model` (the state_dict), `optimizer` (torch.optim's {state, param_groups} layout, per parameter in
+// the Plan's trainable order), `epoch`, `step`, `rng` (seed + step: the engine RNG is reseeded from them each step),
+// `graph_hash`, and `netwright` (format, version and the loop's whole state record as JSON).
 // Written atomically: temp file, fsync, rename, fsync of the folder.
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import {
+  dictEntries, FormatError, isTensor, mdlTensor, readMdl, writeMdl, type MdlWritable, type PyKey, type PyValue, type TensorData,
+} from '../../shared/formats/index';
 
-export const CHECKPOINT_MAGIC = 'NWCKPT01';
 export const CHECKPOINT_FORMAT = 'netwright-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
 
 export type StoredDType = 'float32' | 'float64' | 'int64' | 'int32' | 'uint8' | 'bool';
 export type StoredArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
@@ -17,25 +19,6 @@ export interface StoredTensor {
   dtype: StoredDType;
   shape: number[];
   data: StoredArray;
-}
-
-interface TensorEntry {
-  key: string;
-  dtype: StoredDType;
-  shape: number[];
-  offset: number;
-  bytes: number;
-}
-
-/** Everything but the tensors; `T` is the run's own state record (loop position, schedule, history). */
-export interface CheckpointHeader<T = unknown> {
-  format: typeof CHECKPOINT_FORMAT;
-  version: number;
-  createdAt: string;
-  state: T;
-  tensors: TensorEntry[];
-  /** per parameter, in the Plan's trainable order: its step count and the names of its buffers' tensor keys */
-  optimizer: { step: number; buffers: Record<string, string> }[] | null;
 }
 
 export interface Checkpoint<T = unknown> {
@@ -47,8 +30,6 @@ export interface Checkpoint<T = unknown> {
 export class CheckpointError extends Error {
   readonly code = 'E_CHECKPOINT';
 }
-
-const align = (n: number): number => Math.ceil(n / 64) * 64;
 
 function isFloat(t: StoredTensor): t is StoredTensor & { data: Float32Array | Float64Array } {
   return t.dtype === 'float32' || t.dtype === 'float64';
@@ -63,51 +44,41 @@ export function firstNonFinite(tensors: Iterable<[string, StoredTensor]>): strin
   return null;
 }
 
+const toData = (t: StoredTensor): TensorData => ({ dtype: t.dtype, shape: t.shape, bytes: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) });
+const dict = (entries: Iterable<[PyKey, MdlWritable]>, ordered = false): MdlWritable => ({ kind: 'dict', ordered, entries: new Map(entries) });
+const field = (state: unknown, name: string): unknown => (typeof state === 'object' && state !== null ? (state as Record<string, unknown>)[name] : undefined);
+const int = (v: unknown): number => (typeof v === 'number' && Number.isSafeInteger(v) ? v : 0);
+
+/** The checkpoint as the value written to the .mdl (exported for tests and the CLI). */
+export function checkpointValue<T>(checkpoint: Checkpoint<T>): MdlWritable {
+  const state = checkpoint.state;
+  const optimizer = checkpoint.optimizer === null
+    ? null
+    : dict([
+        ['state', dict(checkpoint.optimizer.map((p, i): [PyKey, MdlWritable] => [i, dict([['step', p.step], ...Object.entries(p.buffers).map(([name, t]): [PyKey, MdlWritable] => [name, mdlTensor(toData(t))])])]))],
+        ['param_groups', [dict([['params', checkpoint.optimizer.map((_, i) => i)]])]],
+      ]);
+  return dict([
+    ['model', dict([...checkpoint.weights].map(([key, t]): [PyKey, MdlWritable] => [key, mdlTensor(toData(t))]), true)],
+    ['optimizer', optimizer],
+    ['epoch', int(field(state, 'epoch'))],
+    ['step', int(field(state, 'step'))],
+    ['rng', dict([['seed', int(field(state, 'seed'))], ['step', int(field(state, 'step'))]])],
+    ['graph_hash', String(field(state, 'planHash') ?? '')],
+    ['netwright', dict([['format', CHECKPOINT_FORMAT], ['version', CHECKPOINT_VERSION], ['created_at', new Date().toISOString()], ['state_json', JSON.stringify(state)]])],
+  ]);
+}
+
 /** Writes the checkpoint atomically; refuses (E_CHECKPOINT) when any weight is non-finite. */
 export function writeCheckpoint<T>(path: string, checkpoint: Checkpoint<T>): void {
   const bad = firstNonFinite(checkpoint.weights);
   if (bad !== null) throw new CheckpointError(`not writing ${path}: weight ${bad} holds NaN or inf (the last good checkpoint is kept)`);
-  const all: [string, StoredTensor][] = [...checkpoint.weights];
-  const optimizer = checkpoint.optimizer?.map((p, i) => ({
-    step: p.step,
-    buffers: Object.fromEntries(
-      Object.entries(p.buffers).map(([name, t]) => {
-        const key = `optimizer.${i}.${name}`;
-        all.push([key, t]);
-        return [name, key];
-      }),
-    ),
-  })) ?? null;
-  let offset = 0;
-  const tensors: TensorEntry[] = all.map(([key, t]) => {
-    const entry = { key, dtype: t.dtype, shape: t.shape, offset, bytes: t.data.byteLength };
-    offset = align(offset + t.data.byteLength);
-    return entry;
-  });
-  const header: CheckpointHeader<T> = {
-    format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, createdAt: new Date().toISOString(), state: checkpoint.state, tensors, optimizer,
-  };
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const prefix = Buffer.alloc(align(12 + json.length));
-  prefix.write(CHECKPOINT_MAGIC, 0, 'latin1');
-  prefix.writeUInt32LE(json.length, 8);
-  json.copy(prefix, 12);
+  const chunks = writeMdl(checkpointValue(checkpoint));
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, prefix);
-    let at = 0;
-    const pad = Buffer.alloc(64);
-    for (const [, t] of all) {
-      // Typed arrays are little-endian on every platform we ship.
-      const bytes = Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-      writeSync(fd, bytes);
-      at += bytes.length;
-      const gap = align(at) - at;
-      if (gap) writeSync(fd, pad, 0, gap);
-      at += gap;
-    }
+    for (const chunk of chunks) writeSync(fd, chunk);
     fsyncSync(fd);
   } catch (error) {
     closeSync(fd);
@@ -129,43 +100,36 @@ export function writeCheckpoint<T>(path: string, checkpoint: Checkpoint<T>): voi
   }
 }
 
-function typed(dtype: StoredDType, bytes: Uint8Array): StoredArray {
-  // A fresh, aligned copy (Buffer.slice would be a view into the whole file).
-  const copy = new ArrayBuffer(bytes.byteLength);
-  new Uint8Array(copy).set(bytes);
-  switch (dtype) {
+function stored(t: TensorData, key: string, path: string): StoredTensor {
+  // A fresh, aligned copy (the reader's bytes may be a view into the whole file).
+  const copy = t.bytes.slice().buffer;
+  switch (t.dtype) {
     case 'float32':
-      return new Float32Array(copy);
+      return { dtype: t.dtype, shape: [...t.shape], data: new Float32Array(copy) };
     case 'float64':
-      return new Float64Array(copy);
+      return { dtype: t.dtype, shape: [...t.shape], data: new Float64Array(copy) };
     case 'int64':
-      return new BigInt64Array(copy);
+      return { dtype: t.dtype, shape: [...t.shape], data: new BigInt64Array(copy) };
     case 'int32':
-      return new Int32Array(copy);
+      return { dtype: t.dtype, shape: [...t.shape], data: new Int32Array(copy) };
+    case 'uint8':
+    case 'bool':
+      return { dtype: t.dtype, shape: [...t.shape], data: new Uint8Array(copy) };
     default:
-      return new Uint8Array(copy);
+      throw new CheckpointError(`${path}: ${key} is ${t.dtype}, which the engine does not hold; convert it in PyTorch (tensor.float())`);
   }
 }
 
-export function readCheckpointHeader<T>(bytes: Uint8Array, path: string): { header: CheckpointHeader<T>; dataStart: number } {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < 12 || buf.toString('latin1', 0, 8) !== CHECKPOINT_MAGIC) {
-    throw new CheckpointError(`${path} is not a Netwright checkpoint (no ${CHECKPOINT_MAGIC} magic); pass a .nwck file written by netwright train`);
+function tensors(entries: Map<PyKey, PyValue> | null, path: string, what: string): Map<string, StoredTensor> {
+  const out = new Map<string, StoredTensor>();
+  for (const [key, value] of entries ?? []) {
+    if (typeof key !== 'string' || !isTensor(value)) throw new CheckpointError(`${path}: ${what} entry ${String(key)} is not a tensor`);
+    out.set(key, stored(value.value, key, path));
   }
-  const length = buf.readUInt32LE(8);
-  if (12 + length > buf.length) throw new CheckpointError(`${path}: the header is truncated`);
-  let header: CheckpointHeader<T>;
-  try {
-    header = JSON.parse(buf.toString('utf8', 12, 12 + length)) as CheckpointHeader<T>;
-  } catch {
-    throw new CheckpointError(`${path}: the header is not valid JSON`);
-  }
-  if (header.format !== CHECKPOINT_FORMAT || header.version !== CHECKPOINT_VERSION) {
-    throw new CheckpointError(`${path}: unsupported checkpoint format ${String(header.format)} v${String(header.version)}`);
-  }
-  return { header, dataStart: align(12 + length) };
+  return out;
 }
 
+/** Reads a resume checkpoint written by writeCheckpoint. */
 export function readCheckpoint<T>(path: string): Checkpoint<T> {
   let bytes: Uint8Array;
   try {
@@ -173,18 +137,31 @@ export function readCheckpoint<T>(path: string): Checkpoint<T> {
   } catch (error) {
     throw new CheckpointError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const { header, dataStart } = readCheckpointHeader<T>(bytes, path);
-  const byKey = new Map<string, StoredTensor>();
-  for (const e of header.tensors) {
-    const start = dataStart + e.offset;
-    if (start + e.bytes > bytes.length) throw new CheckpointError(`${path}: tensor ${e.key} runs past the end of the file (truncated?)`);
-    byKey.set(e.key, { dtype: e.dtype, shape: e.shape, data: typed(e.dtype, bytes.subarray(start, start + e.bytes)) });
+  let value: PyValue;
+  try {
+    value = readMdl(bytes);
+  } catch (error) {
+    if (error instanceof FormatError) throw new CheckpointError(`${path} is not a Netwright checkpoint (.mdl): ${error.code}: ${error.message}`);
+    throw error;
   }
-  const optimizerKeys = new Set(header.optimizer?.flatMap((p) => Object.values(p.buffers)) ?? []);
-  const weights = new Map([...byKey].filter(([k]) => !optimizerKeys.has(k)));
-  const optimizer = header.optimizer?.map((p) => ({
-    step: p.step,
-    buffers: Object.fromEntries(Object.entries(p.buffers).map(([name, key]) => [name, byKey.get(key)!])),
-  })) ?? null;
-  return { state: header.state, weights, optimizer };
+  const top = dictEntries(value);
+  const meta = dictEntries(top?.get('netwright'));
+  const stateJson = meta?.get('state_json');
+  if (top === null || meta === null || meta.get('format') !== CHECKPOINT_FORMAT || typeof stateJson !== 'string') {
+    throw new CheckpointError(`${path} is not a Netwright checkpoint (a .mdl without our resume state; for plain weights use import or --weights)`);
+  }
+  if (meta.get('version') !== CHECKPOINT_VERSION) throw new CheckpointError(`${path}: unsupported checkpoint version ${String(meta.get('version'))}`);
+  const weights = tensors(dictEntries(top.get('model')), path, 'model');
+  const optimizerDict = dictEntries(top.get('optimizer'));
+  let optimizer: Checkpoint['optimizer'] = null;
+  if (optimizerDict !== null) {
+    const perParam = dictEntries(optimizerDict.get('state')) ?? new Map<PyKey, PyValue>();
+    optimizer = [...perParam].sort(([a], [b]) => Number(a) - Number(b)).map(([, entry]) => {
+      const fields = dictEntries(entry) ?? new Map<PyKey, PyValue>();
+      const step = fields.get('step');
+      fields.delete('step');
+      return { step: typeof step === 'number' ? step : 0, buffers: Object.fromEntries(tensors(fields, path, 'optimizer')) };
+    });
+  }
+  return { state: JSON.parse(stateJson) as T, weights, optimizer };
 }

@@ -323,7 +323,7 @@ export class TrainingRun {
       const paramEvery = options.paramStatsEvery ?? 100;
       const histEvery = options.histogramEvery ?? 500;
       const early = options.earlyStopping ?? training.earlyStopping ?? null;
-      const checkpointPath = join(args.dir, 'checkpoints', 'last.nwck');
+      const checkpointPath = join(args.dir, 'checkpoints', 'last.mdl');
       const save = (): void => {
         writeCheckpoint(checkpointPath, modelCheckpoint(model, state));
         this.lastCheckpoint = checkpointPath;

@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeCheckpoint } from '../../main/trainer/checkpoint';
 import { exportPyTorch } from '../../shared/export/index';
 import { FormatError, readMdl, readStateDict, typedArray } from '../../shared/formats/index';
 import { parseProject } from '../../shared/graph/index';
@@ -48,6 +49,22 @@ describe.skipIf(torchMissing !== null)(`PyTorch-saved files ${torchMissing ?? ''
     };
     expect(codeOf('script.pt')).toBe('E_FORMAT_TORCHSCRIPT');
     expect(codeOf('legacy.pt')).toBe('E_FORMAT_LEGACY');
+  });
+
+  it('a resume checkpoint (trainer format) loads with torch.load(weights_only=True)', () => {
+    const path = join(root, 'resume.mdl');
+    const weights = new Map([
+      ['fc.weight', { dtype: 'float32' as const, shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) }],
+      ['bn.num_batches_tracked', { dtype: 'int64' as const, shape: [], data: BigInt64Array.from([4n]) }],
+    ]);
+    const optimizer = [{ step: 9, buffers: { exp_avg: { dtype: 'float32' as const, shape: [2, 3], data: new Float32Array(6).fill(0.5) } } }];
+    writeCheckpoint(path, { state: { step: 9, epoch: 1, seed: 3, planHash: 'abc' }, weights, optimizer });
+    const loaded = JSON.parse(python([TORCH_SIDE, 'load', path]).stdout) as Record<string, unknown>;
+    expect(loaded).toMatchObject({
+      model: { 'fc.weight': { dtype: 'torch.float32', shape: [2, 3], sum: 21 }, 'bn.num_batches_tracked': { dtype: 'torch.int64', shape: [], sum: 4 } },
+      optimizer: { state: { '0': { step: 9, exp_avg: { shape: [2, 3], sum: 3 } } }, param_groups: [{ params: [0] }] },
+      epoch: 1, step: 9, rng: { seed: 3, step: 9 }, graph_hash: 'abc',
+    });
   });
 
   it('train.py runs one short epoch, and under torchrun --nproc_per_node=2 with gloo, writing .mdl checkpoints', () => {

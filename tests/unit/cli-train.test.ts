@@ -19,7 +19,7 @@ function cli(...args: string[]): { code: number | null; stdout: string; stderr: 
 const runsDir = mkdtempSync(join(tmpdir(), 'nw-cli-runs-'));
 const out = mkdtempSync(join(tmpdir(), 'nw-cli-'));
 const moons = join(root, 'samples', 'two-moons.json');
-const weights = join(out, 'checkpoints', 'last.nwck');
+const weights = join(out, 'checkpoints', 'last.mdl');
 
 describe.skipIf(!haveEngine)('netwright train / eval / predict', () => {
   beforeAll(() => {

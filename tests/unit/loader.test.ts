@@ -101,7 +101,7 @@ describe('DataLoader', () => {
 describe('checkpoints', () => {
   it('round-trips tensors and state bit for bit, and never writes non-finite weights', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nw-ck-'));
-    const path = join(dir, 'last.nwck');
+    const path = join(dir, 'last.mdl');
     const weights = new Map([
       ['fc.weight', { dtype: 'float32' as const, shape: [2, 3], data: Float32Array.from([0.1, -2, 3e-8, 4, 5, 6]) }],
       ['bn.num_batches_tracked', { dtype: 'int64' as const, shape: [], data: BigInt64Array.from([7n]) }],
@@ -119,7 +119,7 @@ describe('checkpoints', () => {
     bad.set('fc.weight', { dtype: 'float32', shape: [1], data: Float32Array.from([NaN]) });
     expect(() => writeCheckpoint(path, { state: {}, weights: bad, optimizer: null })).toThrow('weight fc.weight holds NaN or inf');
     expect(readFileSync(path).equals(before)).toBe(true);
-    writeFileSync(join(dir, 'junk.nwck'), 'hello');
-    expect(() => readCheckpoint(join(dir, 'junk.nwck'))).toThrow('is not a Netwright checkpoint');
+    writeFileSync(join(dir, 'junk.mdl'), 'hello');
+    expect(() => readCheckpoint(join(dir, 'junk.mdl'))).toThrow('is not a Netwright checkpoint');
   });
 });

@@ -72,7 +72,7 @@ describe.skipIf(!haveEngine)('runs through the host and a trainer process', () =
       const info = await crashed;
       expect(info.message).toMatch(/The trainer process died during the run: .*exited with signal SIGTERM/);
       expect(info.resumable).toBe(true);
-      expect(info.lastCheckpoint).toBe(join(info.dir, 'checkpoints', 'last.nwck'));
+      expect(info.lastCheckpoint).toBe(join(info.dir, 'checkpoints', 'last.mdl'));
       expect((await host.listRuns()).find((r) => r.id === started.id)?.state).toBe('crashed');
       // Resume, then stop with a save: the run continues from the checkpoint, not from scratch.
       const resumedRunning = waitFor(host, (i) => i.state === 'running' && i.epoch > 0);

@@ -52,7 +52,7 @@ describe.skipIf(!haveEngine)('training runs', () => {
     expect(o.metrics.some((m) => m.kind === 'histograms' && m.histograms.some((h) => h.key === 'fc1.weight'))).toBe(true);
     expect(o.metrics.filter((m) => m.kind === 'checkpoint')).toHaveLength(40);
     // the run log on disk has every metric, one JSON object a line (written by the trainer entry, not here)
-    expect(existsSync(join(o.dir, 'checkpoints', 'last.nwck'))).toBe(true);
+    expect(existsSync(join(o.dir, 'checkpoints', 'last.mdl'))).toBe(true);
   }, 120_000);
 
   it('resumes exactly: N steps + stop + resume + N steps equals 2N uninterrupted steps, bit for bit', async () => {
@@ -65,12 +65,12 @@ describe.skipIf(!haveEngine)('training runs', () => {
     expect(whole.state).toBe('completed');
     const first = await train(project, { epochs: 2, maxSteps: 37 });
     expect(first.state).toBe('stopped');
-    const checkpoint = join(first.dir, 'checkpoints', 'last.nwck');
+    const checkpoint = join(first.dir, 'checkpoints', 'last.mdl');
     expect(readCheckpoint<{ step: number; batch: number }>(checkpoint).state).toMatchObject({ step: 37, batch: 12 });
     const resumed = await train(project, { epochs: 2 }, checkpoint, first.dir);
     expect(resumed.state, lastUpdate(resumed).message).toBe('completed');
-    const a = readCheckpoint(join(whole.dir, 'checkpoints', 'last.nwck'));
-    const b = readCheckpoint(join(first.dir, 'checkpoints', 'last.nwck'));
+    const a = readCheckpoint(join(whole.dir, 'checkpoints', 'last.mdl'));
+    const b = readCheckpoint(join(first.dir, 'checkpoints', 'last.mdl'));
     expect([...b.weights.keys()]).toEqual([...a.weights.keys()]);
     for (const [key, t] of a.weights) expect(Buffer.from(b.weights.get(key)!.data.buffer).equals(Buffer.from(t.data.buffer)), key).toBe(true);
     for (const [k, p] of (a.optimizer ?? []).entries()) {
@@ -84,7 +84,7 @@ describe.skipIf(!haveEngine)('training runs', () => {
   it('stops as diverged with lr 1e6, naming the step and module, and keeps the last good checkpoint', async () => {
     const good = await train(sample('linear-regression'), { epochs: 1 });
     expect(good.state).toBe('completed');
-    const path = join(good.dir, 'checkpoints', 'last.nwck');
+    const path = join(good.dir, 'checkpoints', 'last.mdl');
     const before = readFileSync(path);
     const wild = sample('linear-regression', (p) => {
       p.training.optimizer = { kind: 'sgd', lr: 1e6, momentum: 0, dampening: 0, weight_decay: 0, nesterov: false };
@@ -118,7 +118,7 @@ describe.skipIf(!haveEngine)('training runs', () => {
     });
     expect(await run.run()).toBe('stopped');
     expect(updates.map((u) => u.state)).toEqual(expect.arrayContaining(['starting', 'running', 'paused', 'stopped']));
-    expect(updates[updates.length - 1]!.lastCheckpoint).toBe(join(dir, 'checkpoints', 'last.nwck'));
+    expect(updates[updates.length - 1]!.lastCheckpoint).toBe(join(dir, 'checkpoints', 'last.mdl'));
   }, 120_000);
 
   it('fails with a coded message for an unknown dataset or device, and an early stop ends the run', async () => {
