@@ -4,3 +4,4 @@ export * from './tensor';
 export { crc32, concatChunks, readZip, writeZip, type ZipEntry, type ZipRecord } from './zip';
 export { pyDict, pyFloat, pyGlobal, pyTuple, readPickle, writePickle, type PyDict, type PyKey, type PyValue, type PyWritable } from './pickle';
 export * from './mdl';
+export * from './safetensors';
