@@ -1,4 +1,4 @@
-// The application menu as data (File, Edit, View, Run, Help) and the project files named on a command line (file
+// The application menu as data (File, Edit, View, Run, Help; command items have ids for tests and updates) and the project files named on a command line (file
 // associations on Windows/Linux, a second instance). Electron is used for types only, so the template is unit-tested.
 import type { MenuItemConstructorOptions } from 'electron';
 import { isAbsolute, resolve } from 'node:path';
@@ -36,20 +36,20 @@ export function menuTemplate(context: MenuContext, actions: MenuActions): MenuIt
   const file: MenuItemConstructorOptions = {
     label: '&File',
     submenu: [
-      { label: 'New', accelerator: 'CmdOrCtrl+N', click: () => actions.command('new') },
-      { label: 'Open…', accelerator: 'CmdOrCtrl+O', click: () => actions.openWith('open') },
+      { id: 'file.new', label: 'New', accelerator: 'CmdOrCtrl+N', click: () => actions.command('new') },
+      { id: 'file.open', label: 'Open…', accelerator: 'CmdOrCtrl+O', click: () => actions.openWith('open') },
       { label: 'Open Recent', submenu: recent.length > 0 ? recent : [{ label: 'No recent projects', enabled: false }] },
       { type: 'separator' },
-      { label: 'Save', accelerator: 'CmdOrCtrl+S', click: () => actions.command('save') },
-      { label: 'Save As…', accelerator: 'CmdOrCtrl+Shift+S', click: () => actions.saveWith('saveAs') },
+      { id: 'file.save', label: 'Save', accelerator: 'CmdOrCtrl+S', click: () => actions.command('save') },
+      { id: 'file.saveAs', label: 'Save As…', accelerator: 'CmdOrCtrl+Shift+S', click: () => actions.saveWith('saveAs') },
       { type: 'separator' },
-      { label: 'Import Checkpoint…', click: () => actions.openWith('importCheckpoint') },
+      { id: 'file.importCheckpoint', label: 'Import Checkpoint…', click: () => actions.openWith('importCheckpoint') },
       {
         label: 'Export',
         submenu: [
-          { label: 'Checkpoint (.mdl)…', click: () => actions.saveWith('exportCheckpoint') },
-          { label: 'PyTorch Code (.py)…', click: () => actions.saveWith('exportPyTorch') },
-          { label: 'ONNX (.onnx)…', click: () => actions.saveWith('exportOnnx') },
+          { id: 'file.exportCheckpoint', label: 'Checkpoint (.mdl)…', click: () => actions.saveWith('exportCheckpoint') },
+          { id: 'file.exportPyTorch', label: 'PyTorch Code (.py)…', click: () => actions.saveWith('exportPyTorch') },
+          { id: 'file.exportOnnx', label: 'ONNX (.onnx)…', click: () => actions.saveWith('exportOnnx') },
         ],
       },
       ...(mac ? [] : [{ type: 'separator' } as const, { role: 'quit' } as const]),
@@ -82,9 +82,9 @@ export function menuTemplate(context: MenuContext, actions: MenuActions): MenuIt
   const run: MenuItemConstructorOptions = {
     label: '&Run',
     submenu: [
-      { label: 'Train', accelerator: 'F5', click: () => actions.command('train') },
-      { label: 'Pause', accelerator: 'F6', click: () => actions.command('pause') },
-      { label: 'Stop', accelerator: 'Shift+F5', click: () => actions.command('stop') },
+      { id: 'run.train', label: 'Train', accelerator: 'F5', click: () => actions.command('train') },
+      { id: 'run.pause', label: 'Pause', accelerator: 'F6', click: () => actions.command('pause') },
+      { id: 'run.stop', label: 'Stop', accelerator: 'Shift+F5', click: () => actions.command('stop') },
     ],
   };
   const help: MenuItemConstructorOptions = {
