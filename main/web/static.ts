@@ -1,5 +1,5 @@
-// Serves the built renderer (dist/renderer) read-only, without ever leaving its directory.
-import { readFile, stat } from 'node:fs/promises';
+// Serves the built renderer (dist/renderer) read-only, without ever leaving its directory (not even through a symlink).
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const contentTypes: Record<string, string> = {
@@ -34,9 +34,12 @@ export async function readStatic(root: string, urlPath: string): Promise<StaticF
   const file = resolve(join(base, relative));
   if (file !== base && !file.startsWith(base + sep)) return null;
   try {
-    const info = await stat(file);
+    // A symlink inside the folder must not lead out of it: compare real paths too.
+    const [realBase, realFile] = await Promise.all([realpath(base), realpath(file)]);
+    if (!realFile.startsWith(realBase + sep)) return null;
+    const info = await stat(realFile);
     if (!info.isFile()) return null;
-    return { body: await readFile(file), contentType: contentTypes[extname(file)] ?? 'application/octet-stream' };
+    return { body: await readFile(realFile), contentType: contentTypes[extname(file)] ?? 'application/octet-stream' };
   } catch {
     return null;
   }
