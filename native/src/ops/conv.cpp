@@ -2,6 +2,7 @@
 // packed GEMM per sample and group, parallelised over the batch; 1×1 kernels skip im2col.
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "core/autograd.h"
 #include "cpu/gemm.h"
@@ -43,10 +44,70 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t
   else cpu::dgemm(ta, tb, m, n, k, 1.0, a, lda, b, ldb, beta, c, ldc);
 }
 
-// col[K, OH*OW] from one group's big plane [Cg, H, W] (zeros where the window hangs over the padding).
+// Few output channels (LeNet's 6 and 16): the packed GEMM would spend most of its time
+// packing the column matrix, which each channel reads only a few times. These loops read
+// it in place, a strip of columns at a time held in L1, in AVX-512/AVX2 clones.
+#define NW_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+constexpr int64_t kSmallChannels = 16;
+
+// C[M x N] = A @ B; A(i, k) = a[i * sai + k * sak] (a transposed view costs nothing), B row-major.
 template <typename T>
-void im2col(const ConvGeom& g, const T* x, T* col) {
-  const int64_t OW = g.OW, OHW = g.OHW();
+inline __attribute__((always_inline)) void small_gemm_nn_body(int64_t M, int64_t N, int64_t K, const T* a, int64_t sai, int64_t sak,
+                                                              const T* b, int64_t ldb, T* c, int64_t ldc) {
+  constexpr int64_t S = 32;  // columns per strip
+  int64_t j0 = 0;
+  for (; j0 + S <= N; j0 += S) {
+    int64_t i = 0;
+    for (; i + 4 <= M; i += 4) {
+      T acc0[S] = {}, acc1[S] = {}, acc2[S] = {}, acc3[S] = {};
+      for (int64_t k = 0; k < K; ++k) {
+        const T* br = b + k * ldb + j0;
+        const T a0 = a[i * sai + k * sak], a1 = a[(i + 1) * sai + k * sak], a2 = a[(i + 2) * sai + k * sak], a3 = a[(i + 3) * sai + k * sak];
+        for (int64_t j = 0; j < S; ++j) {
+          acc0[j] += a0 * br[j];
+          acc1[j] += a1 * br[j];
+          acc2[j] += a2 * br[j];
+          acc3[j] += a3 * br[j];
+        }
+      }
+      for (int64_t j = 0; j < S; ++j) {
+        c[i * ldc + j0 + j] = acc0[j];
+        c[(i + 1) * ldc + j0 + j] = acc1[j];
+        c[(i + 2) * ldc + j0 + j] = acc2[j];
+        c[(i + 3) * ldc + j0 + j] = acc3[j];
+      }
+    }
+    for (; i < M; ++i) {
+      T acc[S] = {};
+      for (int64_t k = 0; k < K; ++k) {
+        const T* br = b + k * ldb + j0;
+        const T av = a[i * sai + k * sak];
+        for (int64_t j = 0; j < S; ++j) acc[j] += av * br[j];
+      }
+      for (int64_t j = 0; j < S; ++j) c[i * ldc + j0 + j] = acc[j];
+    }
+  }
+  for (int64_t i = 0; i < M && j0 < N; ++i)
+    for (int64_t j = j0; j < N; ++j) {
+      T acc = 0;
+      for (int64_t k = 0; k < K; ++k) acc += a[i * sai + k * sak] * b[k * ldb + j];
+      c[i * ldc + j] = acc;
+    }
+}
+
+#define NW_SMALL_GEMMS(T)                                                                                                 \
+  NW_SIMD_CLONES void small_gemm_nn(int64_t M, int64_t N, int64_t K, const T* a, int64_t sai, int64_t sak, const T* b,    \
+                                    int64_t ldb, T* c, int64_t ldc) {                                                     \
+    small_gemm_nn_body<T>(M, N, K, a, sai, sak, b, ldb, c, ldc);                                                          \
+  }
+NW_SMALL_GEMMS(float)
+NW_SMALL_GEMMS(double)
+
+// col[K, OH*OW] (row stride ldc) from one group's big plane [Cg, H, W]; zeros where the
+// window hangs over the padding.
+template <typename T>
+void im2col(const ConvGeom& g, const T* x, T* col, int64_t ldc) {
+  const int64_t OW = g.OW, OHW = ldc;
   for (int64_t c = 0; c < g.Cg(); ++c)
     for (int64_t ki = 0; ki < g.kh; ++ki)
       for (int64_t kj = 0; kj < g.kw; ++kj) {
@@ -75,8 +136,8 @@ void im2col(const ConvGeom& g, const T* x, T* col) {
 
 // big plane [Cg, H, W] += col2im(col): the adjoint of im2col.
 template <typename T>
-void col2im(const ConvGeom& g, const T* col, T* x) {
-  const int64_t OW = g.OW, OHW = g.OHW();
+void col2im(const ConvGeom& g, const T* col, T* x, int64_t ldc) {
+  const int64_t OW = g.OW, OHW = ldc;
   for (int64_t c = 0; c < g.Cg(); ++c)
     for (int64_t ki = 0; ki < g.kh; ++ki)
       for (int64_t kj = 0; kj < g.kw; ++kj) {
@@ -95,30 +156,66 @@ void col2im(const ConvGeom& g, const T* col, T* x) {
       }
 }
 
-// Runs fn(n, scratch) for every sample, the batch split into one chunk per thread; each
-// chunk gets its own scratch of `scratch_elems` (the GEMMs inside run on that thread).
+// Samples per GEMM: several samples' columns side by side make one wider GEMM (small
+// convolutions are otherwise all packing and call overhead), up to ~1 MiB of columns.
+int64_t block_samples(const ConvGeom& g) {
+  if (g.direct()) return 1;
+  const int64_t per = std::max<int64_t>(g.K() * g.OHW(), 1);
+  const int64_t threads = std::max<int64_t>(1, std::min<int64_t>(g.N, cpu::num_threads()));
+  const int64_t fair = (g.N + threads - 1) / threads;
+  return std::max<int64_t>(1, std::min<int64_t>({fair, (int64_t(1) << 18) / per, g.N}));
+}
+
+// Runs fn(chunk, n0, n1, scratch) over blocks [n0, n1) of samples; blocks are split into
+// one chunk per thread, each with its own scratch (the GEMMs inside run on that thread).
 template <typename T, typename F>
-void for_each_sample(int64_t N, int64_t scratch_elems, F fn) {
-  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(N, cpu::num_threads()));
+void for_each_block(int64_t N, int64_t nb, int64_t scratch_elems, F fn) {
+  const int64_t blocks = (N + nb - 1) / nb;
+  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(blocks, cpu::num_threads()));
   cpu::parallel_for(0, chunks, 1, [&](int64_t cb, int64_t ce) {
-    std::vector<T> scratch(static_cast<size_t>(scratch_elems));
+    std::unique_ptr<T[]> scratch(new T[static_cast<size_t>(std::max<int64_t>(scratch_elems, 1))]);  // uninitialised
     for (int64_t c = cb; c < ce; ++c)
-      for (int64_t n = N * c / chunks; n < N * (c + 1) / chunks; ++n) fn(c, n, scratch.data());
+      for (int64_t b = blocks * c / chunks; b < blocks * (c + 1) / chunks; ++b) fn(c, b * nb, std::min(N, (b + 1) * nb), scratch.get());
   });
+}
+
+// The small-side planes of samples [n0, n1), group gr, as one [OCg, nbk * OHW] matrix (and back).
+template <typename T>
+void gather_small(const ConvGeom& g, const T* small, int64_t n0, int64_t n1, int64_t gr, T* out) {
+  const int64_t OHW = g.OHW(), L = (n1 - n0) * OHW;
+  for (int64_t s = 0; s < n1 - n0; ++s)
+    for (int64_t o = 0; o < g.OCg(); ++o)
+      std::memcpy(out + o * L + s * OHW, small + ((n0 + s) * g.OC + gr * g.OCg() + o) * OHW, sizeof(T) * OHW);
 }
 
 // small[n] = W @ im2col(big[n]) (+ bias per small channel).
 template <typename T>
 void conv_small_from_big(const ConvGeom& g, const T* big, const T* w, const T* bias, T* small) {
-  const int64_t K = g.K(), OHW = g.OHW(), HW = g.HW();
-  for_each_sample<T>(g.N, g.direct() ? 0 : K * OHW, [&](int64_t, int64_t n, T* col) {
+  const int64_t K = g.K(), OHW = g.OHW(), HW = g.HW(), nb = block_samples(g);
+  for_each_block<T>(g.N, nb, g.direct() ? 0 : (K + g.OCg()) * nb * OHW, [&](int64_t, int64_t n0, int64_t n1, T* scratch) {
+    const int64_t L = (n1 - n0) * OHW;
+    T* col = scratch;
+    T* tmp = scratch + K * L;
     for (int64_t gr = 0; gr < g.groups; ++gr) {
-      const T* xb = big + (n * g.C + gr * g.Cg()) * HW;
-      T* yb = small + (n * g.OC + gr * g.OCg()) * OHW;
-      if (!g.direct()) im2col(g, xb, col);
-      if (bias)
-        for (int64_t o = 0; o < g.OCg(); ++o) std::fill(yb + o * OHW, yb + (o + 1) * OHW, bias[gr * g.OCg() + o]);
-      gemm<T>(false, false, g.OCg(), OHW, K, w + gr * g.OCg() * K, K, g.direct() ? xb : col, OHW, bias ? T(1) : T(0), yb, OHW);
+      const T* wg = w + gr * g.OCg() * K;
+      if (g.direct()) {
+        const T* xb = big + (n0 * g.C + gr * g.Cg()) * HW;
+        T* yb = small + (n0 * g.OC + gr * g.OCg()) * OHW;
+        if (bias)
+          for (int64_t o = 0; o < g.OCg(); ++o) std::fill(yb + o * OHW, yb + (o + 1) * OHW, bias[gr * g.OCg() + o]);
+        gemm<T>(false, false, g.OCg(), OHW, K, wg, K, xb, OHW, bias ? T(1) : T(0), yb, OHW);
+        continue;
+      }
+      for (int64_t s = 0; s < n1 - n0; ++s) im2col(g, big + ((n0 + s) * g.C + gr * g.Cg()) * HW, col + s * OHW, L);
+      if (g.OCg() <= kSmallChannels) small_gemm_nn(g.OCg(), L, K, wg, K, int64_t(1), col, L, tmp, L);
+      else gemm<T>(false, false, g.OCg(), L, K, wg, K, col, L, T(0), tmp, L);
+      for (int64_t s = 0; s < n1 - n0; ++s)
+        for (int64_t o = 0; o < g.OCg(); ++o) {
+          const T* src = tmp + o * L + s * OHW;
+          T* dst = small + ((n0 + s) * g.OC + gr * g.OCg() + o) * OHW;
+          const T b = bias ? bias[gr * g.OCg() + o] : T(0);
+          for (int64_t i = 0; i < OHW; ++i) dst[i] = src[i] + b;
+        }
     }
   });
 }
@@ -126,23 +223,33 @@ void conv_small_from_big(const ConvGeom& g, const T* big, const T* w, const T* b
 // big[n] = col2im(W^T @ small[n]) (+ bias per big channel).
 template <typename T>
 void conv_big_from_small(const ConvGeom& g, const T* small, const T* w, const T* bias, T* big) {
-  const int64_t K = g.K(), OHW = g.OHW(), HW = g.HW();
-  for_each_sample<T>(g.N, g.direct() ? 0 : K * OHW, [&](int64_t, int64_t n, T* col) {
+  const int64_t K = g.K(), OHW = g.OHW(), HW = g.HW(), nb = block_samples(g);
+  for_each_block<T>(g.N, nb, g.direct() ? 0 : (K + g.OCg()) * nb * OHW, [&](int64_t, int64_t n0, int64_t n1, T* scratch) {
+    const int64_t L = (n1 - n0) * OHW;
+    T* col = scratch;
+    T* tmp = scratch + K * L;
     for (int64_t gr = 0; gr < g.groups; ++gr) {
-      const T* yb = small + (n * g.OC + gr * g.OCg()) * OHW;
-      T* xb = big + (n * g.C + gr * g.Cg()) * HW;
+      const T* wg = w + gr * g.OCg() * K;
       if (g.direct()) {
-        gemm<T>(true, false, K, OHW, g.OCg(), w + gr * g.OCg() * K, K, yb, OHW, T(0), xb, OHW);
+        gemm<T>(true, false, K, OHW, g.OCg(), wg, K, small + (n0 * g.OC + gr * g.OCg()) * OHW, OHW, T(0),
+                big + (n0 * g.C + gr * g.Cg()) * HW, OHW);
       } else {
-        gemm<T>(true, false, K, OHW, g.OCg(), w + gr * g.OCg() * K, K, yb, OHW, T(0), col, OHW);
-        std::fill(xb, xb + g.Cg() * HW, T(0));
-        col2im(g, col, xb);
+        gather_small(g, small, n0, n1, gr, tmp);
+        if (g.OCg() <= kSmallChannels) small_gemm_nn(K, L, g.OCg(), wg, int64_t(1), K, tmp, L, col, L);
+        else gemm<T>(true, false, K, L, g.OCg(), wg, K, tmp, L, T(0), col, L);
+        for (int64_t s = 0; s < n1 - n0; ++s) {
+          T* xb = big + ((n0 + s) * g.C + gr * g.Cg()) * HW;
+          std::fill(xb, xb + g.Cg() * HW, T(0));
+          col2im(g, col + s * OHW, xb, L);
+        }
       }
       if (bias)
-        for (int64_t c = 0; c < g.Cg(); ++c) {
-          T b = bias[gr * g.Cg() + c];
-          for (int64_t i = 0; i < HW; ++i) xb[c * HW + i] += b;
-        }
+        for (int64_t s = 0; s < n1 - n0; ++s)
+          for (int64_t c = 0; c < g.Cg(); ++c) {
+            T* xb = big + ((n0 + s) * g.C + gr * g.Cg() + c) * HW;
+            const T b = bias[gr * g.Cg() + c];
+            for (int64_t i = 0; i < HW; ++i) xb[i] += b;
+          }
     }
   });
 }
@@ -150,16 +257,24 @@ void conv_big_from_small(const ConvGeom& g, const T* small, const T* w, const T*
 // dW = sum_n small[n] @ im2col(big[n])^T, reduced over per-chunk partial sums.
 template <typename T>
 void conv_weight_grad(const ConvGeom& g, const T* small, const T* big, T* dw) {
-  const int64_t K = g.K(), OHW = g.OHW(), HW = g.HW(), WN = g.OC * K;
-  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(g.N, cpu::num_threads()));
+  const int64_t K = g.K(), OHW = g.OHW(), HW = g.HW(), WN = g.OC * K, nb = block_samples(g);
+  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>((g.N + nb - 1) / nb, cpu::num_threads()));
   std::vector<T> partial(static_cast<size_t>(chunks * WN), T(0));
-  for_each_sample<T>(g.N, g.direct() ? 0 : K * OHW, [&](int64_t c, int64_t n, T* col) {
+  for_each_block<T>(g.N, nb, g.direct() ? 0 : (K + g.OCg()) * nb * OHW, [&](int64_t c, int64_t n0, int64_t n1, T* scratch) {
     T* acc = partial.data() + c * WN;
+    const int64_t L = (n1 - n0) * OHW;
+    T* col = scratch;
+    T* tmp = scratch + K * L;
     for (int64_t gr = 0; gr < g.groups; ++gr) {
-      const T* xb = big + (n * g.C + gr * g.Cg()) * HW;
-      const T* yb = small + (n * g.OC + gr * g.OCg()) * OHW;
-      if (!g.direct()) im2col(g, xb, col);
-      gemm<T>(false, true, g.OCg(), K, OHW, yb, OHW, g.direct() ? xb : col, OHW, T(1), acc + gr * g.OCg() * K, K);
+      if (g.direct()) {
+        gemm<T>(false, true, g.OCg(), K, OHW, small + (n0 * g.OC + gr * g.OCg()) * OHW, OHW, big + (n0 * g.C + gr * g.Cg()) * HW, OHW,
+                T(1), acc + gr * g.OCg() * K, K);
+        continue;
+      }
+      for (int64_t s = 0; s < n1 - n0; ++s) im2col(g, big + ((n0 + s) * g.C + gr * g.Cg()) * HW, col + s * OHW, L);
+      gather_small(g, small, n0, n1, gr, tmp);
+      // The reduction runs over the long dimension here, so the packed GEMM pays off.
+      gemm<T>(false, true, g.OCg(), K, L, tmp, L, col, L, T(1), acc + gr * g.OCg() * K, K);
     }
   });
   for (int64_t i = 0; i < WN; ++i) {
@@ -176,7 +291,14 @@ void channel_sum(const T* x, int64_t N, int64_t C, int64_t HW, T* out) {
     double s = 0;
     for (int64_t n = 0; n < N; ++n) {
       const T* p = x + (n * C + c) * HW;
-      for (int64_t i = 0; i < HW; ++i) s += p[i];
+      T lanes[8] = {};  // eight independent partial sums vectorise; planes are added in double
+      int64_t i = 0;
+      for (; i + 8 <= HW; i += 8)
+        for (int j = 0; j < 8; ++j) lanes[j] += p[i + j];
+      double part = 0;
+      for (; i < HW; ++i) part += p[i];
+      for (int j = 0; j < 8; ++j) part += lanes[j];
+      s += part;
     }
     out[c] = static_cast<T>(s);
   }

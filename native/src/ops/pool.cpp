@@ -1,7 +1,9 @@
 // 2-D pooling (torch.nn.functional.max_pool2d, avg_pool2d, adaptive_avg_pool2d) over
 // [N, C, H, W] or [C, H, W]; every (n, c) plane is independent, so planes run in parallel.
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "core/autograd.h"
 #include "cpu/parallel.h"
@@ -99,22 +101,39 @@ TensorList max_pool2d_forward(OpContext& ctx, const TensorList& in, const Attrs&
         T* yp = py + p * g.OH * g.OW;
         int64_t* ip = pi + p * g.OH * g.OW;
         if (simple) {
-          // The common 2×2 / stride 2 window, every position inside the input.
-          for (int64_t oh = 0; oh < g.OH; ++oh)
+          // The common 2×2 / stride 2 window, every position inside the input; branch-free
+          // selects (random data mispredicts branches), same order and NaN rule as below.
+          for (int64_t oh = 0; oh < g.OH; ++oh) {
+            const T* r0 = xp + 2 * oh * g.W;
+            const T* r1 = r0 + g.W;
+            T* yo = yp + oh * g.OW;
+            int64_t* io = ip + oh * g.OW;
+            const int64_t base = 2 * oh * g.W;
+            // One pass per window position: simple loops the compiler if-converts.
             for (int64_t ow = 0; ow < g.OW; ++ow) {
-              int64_t i0 = 2 * oh * g.W + 2 * ow;
-              int64_t best = i0;
-              T m = xp[i0];
-              for (int64_t cand : {i0 + 1, i0 + g.W, i0 + g.W + 1}) {
-                T v = xp[cand];
-                if (v > m || std::isnan(v)) {
-                  m = v;
-                  best = cand;
-                }
-              }
-              yp[oh * g.OW + ow] = m;
-              ip[oh * g.OW + ow] = best;
+              yo[ow] = r0[2 * ow];
+              io[ow] = base + 2 * ow;
             }
+            using U = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+            auto step = [&](const T* r, int64_t off) {
+              for (int64_t ow = 0; ow < g.OW; ++ow) {
+                const T v = r[2 * ow], m = yo[ow];
+                // Bit masks instead of ?: so no branch is emitted.
+                const bool t = (v > m) | (v != v);
+                const U mask = U(0) - static_cast<U>(t);
+                U vb, mb;
+                std::memcpy(&vb, &v, sizeof(T));
+                std::memcpy(&mb, &m, sizeof(T));
+                const U rb = (vb & mask) | (mb & ~mask);
+                std::memcpy(&yo[ow], &rb, sizeof(T));
+                const int64_t imask = -static_cast<int64_t>(t);
+                io[ow] = ((base + off + 2 * ow) & imask) | (io[ow] & ~imask);
+              }
+            };
+            step(r0 + 1, 1);
+            step(r1, g.W);
+            step(r1 + 1, g.W + 1);
+          }
           continue;
         }
         for (int64_t oh = 0; oh < g.OH; ++oh) {
