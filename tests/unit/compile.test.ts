@@ -96,7 +96,8 @@ describe('compileGraph', () => {
     if (!result.ok) throw new Error(result.errors[0]?.message);
     const [gru, slice, squeeze] = result.plan.steps;
     expect(gru?.outputs).toEqual(['gru1.output', 'gru1.h_n']);
-    expect(gru?.tensors).toEqual(['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0', 'weight_ih_l1', 'weight_hh_l1', 'bias_ih_l1', 'bias_hh_l1'].map((name) => `gru1.${name}`));
+    // An unconnected h0 is passed as '' (no tensor) ahead of the weights, in PyTorch order.
+    expect(gru?.tensors).toEqual(['', ...['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0', 'weight_ih_l1', 'weight_hh_l1', 'bias_ih_l1', 'bias_hh_l1'].map((name) => `gru1.${name}`)]);
     expect(slice).toMatchObject({ op: 'slice', inputs: ['gru1.output'], attrs: { dim: 1, start: -1 } });
     expect(squeeze).toMatchObject({ op: 'squeeze', outputs: ['last1'] });
     expect(result.plan.tensors.find((tensor) => tensor.key === 'gru1.weight_ih_l1')?.shape).toEqual([15, 5]);
