@@ -13,7 +13,10 @@ std::vector<DeviceInfo> cuda_devices(std::string& status) {
   int count = 0;
   cudaError_t err = cudaGetDeviceCount(&count);
   if (err != cudaSuccess) {
-    status = std::string("no CUDA device (") + cudaGetErrorString(err) + ")";
+    // The usual reasons, in the user's words; anything else verbatim.
+    if (err == cudaErrorInsufficientDriver) status = "no CUDA device (no NVIDIA driver, or one older than CUDA " + std::to_string(CUDART_VERSION / 1000) + ")";
+    else if (err == cudaErrorNoDevice) status = "no CUDA device";
+    else status = std::string("no CUDA device (") + cudaGetErrorString(err) + ")";
     cudaGetLastError();
     return out;
   }
