@@ -77,52 +77,48 @@ export const ChartCard = memo(function ChartCard({ title, testId, lines, xLabel 
         </div>
       </header>
       <div className="chart-body" ref={ref} style={{ height }}>
-        {!hasData ? (
-          <p className="chart-empty">{empty ?? 'No data yet.'}</p>
-        ) : (
-          <ResponsiveContainer width="100%" height="100%" minWidth={50} debounce={50}>
-            <LineChart margin={{ top: 6, right: 12, bottom: 2, left: 0 }}>
-              <CartesianGrid stroke="var(--border)" strokeDasharray="2 4" />
-              <XAxis dataKey="x" type="number" domain={['dataMin', 'dataMax']} allowDuplicatedCategory={false} tickFormatter={formatNumber} stroke="var(--muted)" fontSize={11} tickMargin={4} />
-              <YAxis
-                type="number"
-                scale={logY ? 'log' : 'auto'}
-                domain={yDomain ?? (logY ? ['auto', 'auto'] : ['auto', 'auto'])}
-                allowDataOverflow={logY}
-                tickFormatter={formatNumber}
-                stroke="var(--muted)"
-                fontSize={11}
-                width={52}
-              />
-              <Tooltip
-                isAnimationActive={false}
-                formatter={(value) => (typeof value === 'number' ? formatNumber(value) : String(value))}
-                labelFormatter={(label) => `${xLabel} ${typeof label === 'number' ? formatNumber(label) : String(label)}`}
-                contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', fontSize: 12 }}
-              />
-              {lines.filter((l) => !l.hideLegend).length > 1 && <Legend verticalAlign="top" height={20} iconSize={10} wrapperStyle={{ fontSize: 11 }} />}
-              {lines.map((line) => (
-                <Line
-                  key={line.id}
-                  data={line.points as Point[]}
-                  dataKey="y"
-                  name={line.name}
-                  type="linear"
-                  stroke={line.color}
-                  strokeWidth={line.faint ? 1 : 1.8}
-                  strokeOpacity={line.faint ? 0.28 : 1}
-                  strokeDasharray={line.dashed ? '5 3' : 0}
-                  dot={false}
-                  activeDot={line.faint ? false : { r: 3 }}
-                  isAnimationActive={false}
-                  legendType={line.hideLegend ? 'none' : 'line'}
-                  connectNulls
-                />
-              ))}
-            </LineChart>
-          </ResponsiveContainer>
-        )}
+        {!hasData ? <p className="chart-empty">{empty ?? 'No data yet.'}</p> : <Plot lines={lines} xLabel={xLabel} logY={logY} yDomain={yDomain} />}
       </div>
     </section>
+  );
+});
+
+const autoDomain: NonNullable<ChartCardProps['yDomain']> = ['auto', 'auto'];
+
+/** The recharts part, memoised on its (memoised) lines: the card around it re-renders cheaply on every update. */
+const Plot = memo(function Plot({ lines, xLabel, logY, yDomain }: { lines: readonly ChartLine[]; xLabel: string; logY: boolean; yDomain: ChartCardProps['yDomain'] }) {
+  return (
+    <ResponsiveContainer width="100%" height="100%" minWidth={50} debounce={50}>
+      <LineChart margin={{ top: 6, right: 12, bottom: 2, left: 0 }}>
+        <CartesianGrid stroke="var(--border)" strokeDasharray="2 4" />
+        <XAxis dataKey="x" type="number" domain={['dataMin', 'dataMax']} allowDuplicatedCategory={false} tickFormatter={formatNumber} stroke="var(--muted)" fontSize={11} tickMargin={4} />
+        <YAxis type="number" scale={logY ? 'log' : 'auto'} domain={yDomain ?? autoDomain} allowDataOverflow={logY} tickFormatter={formatNumber} stroke="var(--muted)" fontSize={11} width={52} />
+        <Tooltip
+          isAnimationActive={false}
+          formatter={(value) => (typeof value === 'number' ? formatNumber(value) : String(value))}
+          labelFormatter={(label) => `${xLabel} ${typeof label === 'number' ? formatNumber(label) : String(label)}`}
+          contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', fontSize: 12 }}
+        />
+        {lines.filter((l) => !l.hideLegend).length > 1 && <Legend verticalAlign="top" height={20} iconSize={10} wrapperStyle={{ fontSize: 11 }} />}
+        {lines.map((line) => (
+          <Line
+            key={line.id}
+            data={line.points as Point[]}
+            dataKey="y"
+            name={line.name}
+            type="linear"
+            stroke={line.color}
+            strokeWidth={line.faint ? 1 : 1.8}
+            strokeOpacity={line.faint ? 0.28 : 1}
+            strokeDasharray={line.dashed ? '5 3' : 0}
+            dot={false}
+            activeDot={line.faint ? false : { r: 3 }}
+            isAnimationActive={false}
+            legendType={line.hideLegend ? 'none' : 'line'}
+            connectNulls
+          />
+        ))}
+      </LineChart>
+    </ResponsiveContainer>
   );
 });

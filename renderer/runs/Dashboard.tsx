@@ -7,7 +7,7 @@ import type { RunInfo } from '../../shared/api';
 import { ChartCard, formatNumber, type ChartLine } from '../charts/ChartCard';
 import { downloadText } from '../charts/export';
 import { HistogramHeatmap } from '../charts/HistogramHeatmap';
-import { displayPoints, positiveOnly, SmoothedSeries, toCsv, type Point } from '../charts/series';
+import { displayPoints, minMaxDownsample, positiveOnly, SmoothedSeries, toCsv, type Point } from '../charts/series';
 import { classifyGradNorm, healthAdvice, healthLabel, modulePathOf, type ParamHealth } from './health';
 import type { RunData } from './runData';
 import { formatDuration, useStoreVersion, useTraining, type DockTab } from './Training';
@@ -39,14 +39,15 @@ function useRuns(): { current: RunData | null; overlays: { run: RunData; color: 
   return { current, overlays };
 }
 
+const unitDomain: [number, number] = [0, 1];
+
 const shortId = (run: RunData): string => run.info?.id.slice(-6) ?? 'run';
 
 function ChartsTab() {
   const { current, overlays } = useRuns();
   const [smoothing, setSmoothing] = useState(0.6);
   const [smoother] = useState(() => new Map<RunData, SmoothedSeries>());
-  if (current === null && overlays.length === 0) return <p className="dock-empty">Press ▶ Train (Ctrl/⌘+Enter) to start a run; its charts appear here live. Past runs are in History.</p>;
-  const runs = [...(current !== null ? [{ run: current, color: palette[0]! }] : []), ...overlays];
+  const runs = useMemo(() => [...(current !== null ? [{ run: current, color: palette[0]! }] : []), ...overlays], [current, overlays]);
   const smooth = (run: RunData): Float64Array => {
     let s = smoother.get(run);
     if (s === undefined) {
@@ -55,22 +56,42 @@ function ChartsTab() {
     }
     return s.values(run.loss, smoothing);
   };
-  const lossLines: ChartLine[] = [];
-  runs.forEach(({ run, color }, i) => {
-    const label = i === 0 && run === current ? 'loss' : shortId(run);
-    if (i === 0 && run === current) lossLines.push({ id: `${label}-raw`, name: 'raw', color, points: displayPoints(run.loss), faint: true, hideLegend: true });
-    lossLines.push({ id: `${run.info?.id ?? i}-smooth`, name: smoothing > 0 ? `${label} (smoothed)` : label, color, points: displayPoints(run.loss, 600, smooth(run)) });
-  });
+  // Each chart recomputes (and re-renders) only when its own series grew: recharts redraws are the main thread's cost.
+  const runKey = runs.map(({ run }) => run.info?.id ?? '').join();
+  const stepKey = `${runKey}|${runs.map(({ run }) => run.loss.length).join()}`;
+  const epochKey = `${runKey}|${runs.map(({ run }) => run.epochs.length).join()}`;
+  const lossLines = useMemo(() => {
+    const lines: ChartLine[] = [];
+    runs.forEach(({ run, color }, i) => {
+      const label = i === 0 && run === current ? 'loss' : shortId(run);
+      if (i === 0 && run === current) lines.push({ id: `${label}-raw`, name: 'raw', color, points: displayPoints(run.loss, 400), faint: true, hideLegend: true });
+      lines.push({ id: `${run.info?.id ?? i}-smooth`, name: smoothing > 0 ? `${label} (smoothed)` : label, color, points: displayPoints(run.loss, 400, smooth(run)) });
+    });
+    return lines;
+  }, [stepKey, smoothing]);
   const epochLines = (pick: 'loss' | 'accuracy'): ChartLine[] =>
     runs.flatMap(({ run, color }, i) => {
       const tag = i === 0 && run === current ? '' : ` ${shortId(run)}`;
-      const train: Point[] = run.epochs.map((e) => ({ x: e.epoch, y: (pick === 'loss' ? e.trainLoss : e.trainAccuracy) ?? NaN })).filter((p) => Number.isFinite(p.y));
-      const val: Point[] = run.epochs.map((e) => ({ x: e.epoch, y: (pick === 'loss' ? e.valLoss : e.valAccuracy) ?? NaN })).filter((p) => Number.isFinite(p.y));
+      const series = (value: (e: RunData['epochs'][number]) => number | null): Point[] => {
+        const finite = run.epochs.map((e) => ({ x: e.epoch, y: value(e) ?? NaN })).filter((p) => Number.isFinite(p.y));
+        return minMaxDownsample(finite.map((p) => p.x), finite.map((p) => p.y), 200);
+      };
       return [
-        { id: `${i}-train`, name: `train${tag}`, color, points: train },
-        { id: `${i}-val`, name: `validation${tag}`, color: i === 0 ? '#e8590c' : color, points: val, dashed: i > 0 },
+        { id: `${i}-train`, name: `train${tag}`, color, points: series((e) => (pick === 'loss' ? e.trainLoss : e.trainAccuracy)) },
+        { id: `${i}-val`, name: `validation${tag}`, color: i === 0 ? '#e8590c' : color, points: series((e) => (pick === 'loss' ? e.valLoss : e.valAccuracy)), dashed: i > 0 },
       ];
     });
+  const epochLoss = useMemo(() => epochLines('loss'), [epochKey]);
+  const epochAccuracy = useMemo(() => epochLines('accuracy'), [epochKey]);
+  const lrLines = useMemo(
+    () => runs.map(({ run, color }, i) => ({ id: String(i), name: shortId(run), color, points: displayPoints(run.lr, 150) })),
+    [stepKey],
+  );
+  const rateLines = useMemo(
+    () => runs.map(({ run, color }, i) => ({ id: String(i), name: shortId(run), color, points: displayPoints(run.samplesPerSec, 150) })),
+    [stepKey],
+  );
+  if (current === null && overlays.length === 0) return <p className="dock-empty">Press ▶ Train (Ctrl/⌘+Enter) to start a run; its charts appear here live. Past runs are in History.</p>;
   const lossData = current?.loss;
   const first = lossData !== undefined && lossData.length > 0 ? lossData.y[0]! : null;
   const last = lossData?.lastY ?? null;
@@ -103,10 +124,10 @@ function ChartsTab() {
         })}
         empty="Waiting for the first steps…"
       />
-      <ChartCard title="Epoch loss" testId="epoch-loss-chart" lines={epochLines('loss')} xLabel="epoch" csv={epochCsv} empty="After the first epoch." />
-      <ChartCard title="Accuracy" testId="accuracy-chart" lines={epochLines('accuracy')} xLabel="epoch" yDomain={[0, 1]} csv={epochCsv} empty="Classification runs show accuracy after each epoch." />
-      <ChartCard title="Learning rate" lines={runs.map(({ run, color }, i) => ({ id: String(i), name: shortId(run), color, points: displayPoints(run.lr, 300) }))} />
-      <ChartCard title="Samples/s" lines={runs.map(({ run, color }, i) => ({ id: String(i), name: shortId(run), color, points: displayPoints(run.samplesPerSec, 300) }))} />
+      <ChartCard title="Epoch loss" testId="epoch-loss-chart" lines={epochLoss} xLabel="epoch" csv={epochCsv} empty="After the first epoch." />
+      <ChartCard title="Accuracy" testId="accuracy-chart" lines={epochAccuracy} xLabel="epoch" yDomain={unitDomain} csv={epochCsv} empty="Classification runs show accuracy after each epoch." />
+      <ChartCard title="Learning rate" lines={lrLines} />
+      <ChartCard title="Samples/s" lines={rateLines} />
     </div>
   );
 }
@@ -117,15 +138,23 @@ function GradientsTab() {
   const [showHist, setShowHist] = useState<'weight' | 'grad'>('grad');
   const thresholds = store.thresholds;
   const nodeOfPath = useMemo(() => new Map([...analysis.paths].map(([node, path]) => [path, node])), [analysis.paths]);
+  const layerPath = layer !== null ? analysis.paths.get(layer) : undefined;
+  const statsKey = `${current?.info?.id ?? ''}|${current?.lastParams?.step ?? -1}|${layerPath ?? ''}`;
+  const [gradLines, ratioLines] = useMemo(() => {
+    if (current === null) return [[], []];
+    const all = [...current.params.keys()];
+    const keysShown = layerPath !== undefined ? all.filter((k) => modulePathOf(k) === layerPath) : all;
+    const lines = (pick: 'grad' | 'ratio'): ChartLine[] =>
+      keysShown.map((key) => {
+        const s = current.params.get(key)!;
+        return { id: key, name: key, color: palette[all.indexOf(key) % palette.length]!, points: positiveOnly(displayPoints(pick === 'grad' ? s.grad : s.ratio, 200)) };
+      });
+    return [lines('grad'), lines('ratio')];
+    // statsKey covers current, its newest stats and the layer
+  }, [statsKey]);
   if (current === null) return <p className="dock-empty">Gradient health appears once a run reports layer statistics.</p>;
   const keys = [...current.params.keys()];
-  const layerPath = layer !== null ? analysis.paths.get(layer) : undefined;
   const shown = layerPath !== undefined ? keys.filter((k) => modulePathOf(k) === layerPath) : keys;
-  const lines = (pick: 'grad' | 'ratio'): ChartLine[] =>
-    shown.map((key) => {
-      const s = current.params.get(key)!;
-      return { id: key, name: key, color: palette[keys.indexOf(key) % palette.length]!, points: positiveOnly(displayPoints(pick === 'grad' ? s.grad : s.ratio, 300)) };
-    });
   const latest: ParamHealth[] = (current.lastParams?.params ?? []).map((p) => ({ ...p, level: classifyGradNorm(p.gradNorm, thresholds) }));
   const warnings = latest.map((p) => healthAdvice(p, thresholds)).filter((w): w is string => w !== null);
   const layers = [...new Set(keys.map(modulePathOf))];
@@ -173,8 +202,8 @@ function GradientsTab() {
           ))}
       </div>
       <div className="chart-grid">
-        <ChartCard title={`Gradient norm${layerPath !== undefined ? ` · ${layerPath}` : ''} (log)`} testId="grad-norm-chart" lines={lines('grad')} logY empty="Layer statistics arrive every few steps." />
-        <ChartCard title="Update / weight ratio (log)" lines={lines('ratio')} logY empty="Layer statistics arrive every few steps." />
+        <ChartCard title={`Gradient norm${layerPath !== undefined ? ` · ${layerPath}` : ''} (log)`} testId="grad-norm-chart" lines={gradLines} logY empty="Layer statistics arrive every few steps." />
+        <ChartCard title="Update / weight ratio (log)" lines={ratioLines} logY empty="Layer statistics arrive every few steps." />
       </div>
       <div className="histograms">
         <div className="histograms-head">

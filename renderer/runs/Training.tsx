@@ -54,7 +54,7 @@ export interface TrainingProviderProps {
   children: ReactNode;
 }
 
-const defaultExtras: RunExtras = { anomaly: false, paramStatsEvery: 10, histogramEvery: 100 };
+const defaultExtras: RunExtras = { anomaly: false, paramStatsEvery: 25, histogramEvery: 250 };
 
 export function TrainingProvider({ api, project, analysis, onEdit, onNotice, children }: TrainingProviderProps) {
   const [store] = useState(() => new TrainingStore(api));

@@ -20,7 +20,7 @@ export class TrainingStore {
 
   constructor(
     private readonly api: Api,
-    private readonly throttleMs = 150,
+    private readonly throttleMs = 300,
   ) {}
 
   /** Subscribes to the host's run events and loads the history; returns a disposer. */
@@ -89,19 +89,21 @@ export class TrainingStore {
   }
 
   private onStatus(info: RunInfo): void {
+    // The trainer reports progress as status too (every epoch): only a change of state re-renders at once.
+    const changed = this.runs.get(info.id)?.info?.state !== info.state;
     const at = this.history.findIndex((r) => r.id === info.id);
     if (at >= 0) this.history = this.history.map((r, i) => (i === at ? info : r));
     else this.history = [info, ...this.history];
     this.data(info.id).info = info;
     this.data(info.id).version += 1;
-    this.notify(true);
+    this.notify(changed);
   }
 
   private onMetrics(runId: string, metrics: readonly RunMetric[]): void {
     const run = this.data(runId);
     run.ingest(metrics);
     if (runId === this.currentId && metrics.some((m) => m.kind === 'params')) this.updateHealth();
-    this.notify(metrics.some((m) => m.kind === 'state' || m.kind === 'evaluation'));
+    this.notify(metrics.some((m) => m.kind === 'evaluation'));
   }
 
   /** Node id → module path, from the graph analysis, for the canvas indicators. */

@@ -1,0 +1,137 @@
+// End to end with the real engine: open the two-moons sample, set epochs in the settings panel, click Train, watch the
+// loss chart gain points and fall, see gradient-health dots on the nodes (and open a layer's charts from one), pause
+// and resume, let it finish, find it in the history with its confusion matrix; then an absurd learning rate diverges
+// and the run panel names the step. Screenshots of each view are attached as artifacts.
+import { expect, test, type Page, type TestInfo } from '@playwright/test';
+import { existsSync } from 'node:fs';
+
+test.skip(
+  ({ launchOptions }) => !existsSync(launchOptions.executablePath ?? '/usr/bin/chromium'),
+  'Chromium not found at /usr/bin/chromium (or NETWRIGHT_CHROMIUM): install it with `apt-get install chromium` to run the e2e tests.',
+);
+
+test.use({ viewport: { width: 1600, height: 1000 } });
+
+function serverUrl(): string {
+  const url = process.env.NETWRIGHT_URL;
+  if (url === undefined) throw new Error('NETWRIGHT_URL is not set: tests/e2e/global-setup.ts did not run.');
+  return url;
+}
+
+async function shot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const path = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path });
+  await testInfo.attach(name, { path, contentType: 'image/png' });
+}
+
+async function setSetting(page: Page, label: string, value: string): Promise<void> {
+  const field = page.getByRole('region', { name: 'Training' }).getByLabel(label, { exact: true });
+  await field.fill(value);
+  await field.press('Enter');
+  await field.blur();
+}
+
+const lossChart = (page: Page) => page.getByTestId('loss-chart');
+const points = async (page: Page): Promise<number> => Number((await lossChart(page).getAttribute('data-points')) ?? '0');
+const runState = (page: Page) => page.getByTestId('run-state');
+
+test('train two moons from one click: live charts, gradient health on nodes, pause/resume, history, confusion matrix, divergence', async ({ page }, testInfo) => {
+  test.setTimeout(240_000);
+  await page.goto(serverUrl());
+  await page.getByRole('button', { name: /Open sample Two moons/ }).click();
+  const dock = page.getByRole('region', { name: 'Training' });
+  await expect(dock.getByRole('button', { name: '▶ Train' })).toBeVisible();
+
+  // Settings: long enough to pause in the middle (two moons trains ~30 epochs a second on 2 cores).
+  await dock.getByRole('tab', { name: 'Settings' }).click();
+  await setSetting(page, 'epochs', '1200');
+  await expect(dock.getByLabel('epochs', { exact: true })).toHaveValue('1200');
+  // Field validation: a bad value is refused with a message and not applied.
+  await dock.getByLabel('batch size', { exact: true }).fill('0');
+  await expect(dock.getByText('batch size must be ≥ 1')).toBeVisible();
+  await dock.getByLabel('batch size', { exact: true }).fill('32');
+  await dock.getByLabel('batch size', { exact: true }).blur();
+  await shot(page, testInfo, 'dashboard-settings');
+
+  // One click: Train (Ctrl+Enter is the same command).
+  await page.keyboard.press('Control+Enter');
+  await expect(runState(page)).toHaveText(/starting|running/, { timeout: 30_000 });
+  await expect(dock.getByRole('tab', { name: 'Charts' })).toHaveAttribute('aria-selected', 'true');
+  await expect.poll(() => points(page), { timeout: 30_000 }).toBeGreaterThan(5);
+  const early = await points(page);
+  await expect.poll(() => points(page), { timeout: 30_000 }).toBeGreaterThan(early);
+
+  // Pause: the state says so and no more points arrive; Resume continues.
+  await dock.getByRole('button', { name: 'Pause' }).click();
+  await expect(runState(page)).toHaveText('paused', { timeout: 15_000 });
+  const paused = await points(page);
+  await page.waitForTimeout(1200);
+  expect(await points(page)).toBe(paused);
+  await shot(page, testInfo, 'dashboard-paused');
+  await dock.getByRole('button', { name: 'Resume' }).click();
+  await expect(runState(page)).toHaveText('running', { timeout: 15_000 });
+  await expect.poll(() => points(page), { timeout: 30_000 }).toBeGreaterThan(paused);
+
+  // Gradient health dots on the layer nodes (every Linear has parameters).
+  for (const id of ['fc1', 'fc2', 'fc3']) {
+    await expect(page.locator(`.react-flow__node[data-id="${id}"] [data-testid="gradient-health"]`)).toBeVisible({ timeout: 30_000 });
+  }
+  await expect(page.locator('.react-flow__node[data-id="tanh1"] [data-testid="gradient-health"]')).toHaveCount(0);
+  await shot(page, testInfo, 'dashboard-live');
+
+  // Clicking a node's dot opens that layer's gradient charts.
+  await page.locator('.react-flow__node[data-id="fc2"] [data-testid="gradient-health"]').click();
+  await expect(dock.getByRole('tab', { name: 'Gradients' })).toHaveAttribute('aria-selected', 'true');
+  await expect(dock.getByLabel('Layer', { exact: true })).toHaveValue('fc2');
+  await expect(dock.getByTestId('grad-norm-chart').locator('.recharts-line').first()).toBeVisible({ timeout: 15_000 });
+  await shot(page, testInfo, 'dashboard-gradients');
+
+  // Let it finish: completed, the loss fell.
+  await expect(runState(page)).toHaveText('completed', { timeout: 180_000 });
+  await dock.getByRole('tab', { name: 'Charts' }).click();
+  const first = Number(await lossChart(page).getAttribute('data-first'));
+  const last = Number(await lossChart(page).getAttribute('data-last'));
+  expect(last).toBeLessThan(first * 0.2);
+  await expect(page.getByTestId('epoch-loss-chart').locator('.recharts-line')).toHaveCount(2);
+  await shot(page, testInfo, 'dashboard-completed');
+
+  // History: the run is listed, with its settings and final metrics; its confusion matrix is in Results.
+  await dock.getByRole('tab', { name: 'History' }).click();
+  const history = dock.getByRole('table', { name: 'Run history' });
+  const row = history.locator('tbody tr.current');
+  await expect(row).toContainText('completed');
+  await expect(row).toContainText('two-moons · adam lr 0.01 · batch 32');
+  await expect(row).toContainText('1200/1200');
+  await shot(page, testInfo, 'dashboard-history');
+  await row.click();
+  await dock.getByRole('tab', { name: 'Results' }).click();
+  const matrix = dock.getByTestId('confusion-matrix');
+  await expect(matrix).toBeVisible();
+  const cells = (await matrix.locator('tbody td').allInnerTexts()).map(Number);
+  expect(cells).toHaveLength(4);
+  expect(cells.reduce((a, b) => a + b, 0)).toBe(200); // the 20 % validation split of 1000 samples
+  expect(cells[0]! + cells[3]!).toBeGreaterThan(190);
+  await expect(dock.getByTestId('prediction-scatter')).toBeVisible();
+  await shot(page, testInfo, 'dashboard-results');
+
+  // A second run with an absurd learning rate diverges; the run panel names the step and offers next actions.
+  await dock.getByRole('tab', { name: 'Settings' }).click();
+  await dock.getByLabel('optimizer', { exact: true }).selectOption('sgd');
+  await setSetting(page, 'lr', '1e38');
+  await expect(dock.getByText(/learning rate 1e\+38 is very large/)).toBeVisible();
+  await dock.getByRole('button', { name: '▶ Train' }).click();
+  await expect(runState(page)).toHaveText('diverged', { timeout: 60_000 });
+  const failure = page.getByTestId('run-failure');
+  await expect(failure).toContainText(/Diverged at step \d+/);
+  await expect(failure).toContainText(/NaN\/inf at step \d+/);
+  await expect(failure.getByRole('button', { name: 'Lower the learning rate ÷10' })).toBeVisible();
+  await dock.getByRole('tab', { name: 'Charts' }).click();
+  await shot(page, testInfo, 'dashboard-diverged');
+
+  // Overlay the completed run on the diverged one's charts.
+  await dock.getByRole('tab', { name: 'History' }).click();
+  await history.locator('tbody tr', { hasText: 'completed' }).first().getByRole('checkbox').check();
+  await dock.getByRole('tab', { name: 'Charts' }).click();
+  await expect(page.getByTestId('epoch-loss-chart').locator('.recharts-line')).not.toHaveCount(0);
+  await shot(page, testInfo, 'dashboard-overlay');
+});
