@@ -93,6 +93,36 @@ function sine(options: Options, seed: number, seqLen: number | null): Dataset {
   return { name: 'sine', count: n, x: { shape: [T, 1], dtype: 'float32', data: x }, y: { shape: [1], dtype: 'float32', data: y }, task: 'regression' };
 }
 
+/**
+ * Sequence classification: each class is a set of sinusoids (one frequency per feature,
+ * drawn once per class) with random phase, amplitude jitter and noise; the target is the class.
+ */
+function sequenceClasses(options: Options, seed: number, seqLen: number | null): Dataset {
+  const n = Math.floor(num(options, 'samples', 2000, 1));
+  const classes = Math.floor(num(options, 'classes', 4, 2));
+  const features = Math.floor(num(options, 'features', 8, 1));
+  const T = Math.floor(num(options, 'length', seqLen ?? 20, 2));
+  const noise = num(options, 'noise', 0.3, 0);
+  const u = rng(seed);
+  const g = gaussian(rng(mixSeed(seed, 2)));
+  const freqs = Float64Array.from({ length: classes * features }, () => 0.15 + 0.85 * u());
+  const x = sharedFloat32(n * T * features);
+  const y = sharedInt32(n);
+  for (let i = 0; i < n; i += 1) {
+    const c = i % classes;
+    const phase = 2 * Math.PI * u();
+    const amp = 0.75 + 0.5 * u();
+    for (let t = 0; t < T; t += 1)
+      for (let f = 0; f < features; f += 1)
+        x[(i * T + t) * features + f] = amp * Math.sin(freqs[c * features + f]! * t + phase) + noise * g();
+    y[i] = c;
+  }
+  return {
+    name: 'sequence-classes', count: n, x: { shape: [T, features], dtype: 'float32', data: x }, y: { shape: [], dtype: 'int64', data: y },
+    task: 'classification', classes: Array.from({ length: classes }, (_, c) => `class ${c}`),
+  };
+}
+
 /** Token sequences labelled by the parity of how many tokens fall in the lower half of the vocabulary. */
 function tokenParity(options: Options, seed: number, seqLen: number | null): Dataset {
   const n = Math.floor(num(options, 'samples', 4000, 1));
@@ -113,7 +143,7 @@ function tokenParity(options: Options, seed: number, seqLen: number | null): Dat
   return { name: 'token-parity', count: n, x: { shape: [T], dtype: 'int64', data: x }, y: { shape: [], dtype: 'int64', data: y }, task: 'classification', classes: ['even', 'odd'] };
 }
 
-export const syntheticNames = ['linear', 'two-moons', 'spirals', 'sine', 'token-parity'] as const;
+export const syntheticNames = ['linear', 'two-moons', 'spirals', 'sine', 'token-parity', 'sequence-classes'] as const;
 
 /** The synthetic dataset `name`, generated from `options` and the run seed. `seqLen` comes from the model's input when fixed. */
 export function synthetic(name: string, options: Options, seed: number, seqLen: number | null = null): Dataset {
@@ -128,6 +158,8 @@ export function synthetic(name: string, options: Options, seed: number, seqLen: 
       return sine(options, seed, seqLen);
     case 'token-parity':
       return tokenParity(options, seed, seqLen);
+    case 'sequence-classes':
+      return sequenceClasses(options, seed, seqLen);
     default:
       throw new DatasetError(`unknown synthetic dataset ${JSON.stringify(name)}: use one of ${syntheticNames.join(', ')}`);
   }
