@@ -95,10 +95,55 @@ inline __attribute__((always_inline)) void small_gemm_nn_body(int64_t M, int64_t
     }
 }
 
+// C[M x N] += A[M x L] @ B[N x L]^T: dot products over the long dimension L, four columns
+// of C at a time, written with GCC vector types (one 64-byte register per step) so they
+// vectorise without reassociation flags.
+template <typename T>
+inline __attribute__((always_inline)) void small_gemm_nt_body(int64_t M, int64_t N, int64_t L, const T* a, int64_t lda, const T* b,
+                                                              int64_t ldb, T* c, int64_t ldc) {
+  typedef T V __attribute__((vector_size(64)));
+  constexpr int64_t W = 64 / sizeof(T);
+  auto hsum = [](const V& v) {
+    T s = 0;
+    for (int64_t q = 0; q < W; ++q) s += v[q];
+    return s;
+  };
+  for (int64_t i = 0; i < M; ++i) {
+    const T* ar = a + i * lda;
+    for (int64_t j = 0; j < N; j += 4) {
+      const int64_t nj = std::min<int64_t>(4, N - j);
+      const T* br[4];
+      for (int64_t q = 0; q < 4; ++q) br[q] = b + (j + std::min<int64_t>(q, nj - 1)) * ldb;
+      V s0 = {}, s1 = {}, s2 = {}, s3 = {};
+      int64_t l = 0;
+      for (; l + W <= L; l += W) {
+        V av, b0, b1, b2, b3;  // unaligned loads
+        std::memcpy(&av, ar + l, sizeof(V));
+        std::memcpy(&b0, br[0] + l, sizeof(V));
+        std::memcpy(&b1, br[1] + l, sizeof(V));
+        std::memcpy(&b2, br[2] + l, sizeof(V));
+        std::memcpy(&b3, br[3] + l, sizeof(V));
+        s0 += av * b0;
+        s1 += av * b1;
+        s2 += av * b2;
+        s3 += av * b3;
+      }
+      T t[4] = {hsum(s0), hsum(s1), hsum(s2), hsum(s3)};
+      for (; l < L; ++l)
+        for (int64_t q = 0; q < 4; ++q) t[q] += ar[l] * br[q][l];
+      for (int64_t q = 0; q < nj; ++q) c[i * ldc + j + q] += t[q];
+    }
+  }
+}
+
 #define NW_SMALL_GEMMS(T)                                                                                                 \
   NW_SIMD_CLONES void small_gemm_nn(int64_t M, int64_t N, int64_t K, const T* a, int64_t sai, int64_t sak, const T* b,    \
                                     int64_t ldb, T* c, int64_t ldc) {                                                     \
     small_gemm_nn_body<T>(M, N, K, a, sai, sak, b, ldb, c, ldc);                                                          \
+  }                                                                                                                       \
+  NW_SIMD_CLONES void small_gemm_nt(int64_t M, int64_t N, int64_t L, const T* a, int64_t lda, const T* b, int64_t ldb,    \
+                                    T* c, int64_t ldc) {                                                                  \
+    small_gemm_nt_body<T>(M, N, L, a, lda, b, ldb, c, ldc);                                                               \
   }
 NW_SMALL_GEMMS(float)
 NW_SMALL_GEMMS(double)
@@ -273,8 +318,9 @@ void conv_weight_grad(const ConvGeom& g, const T* small, const T* big, T* dw) {
       }
       for (int64_t s = 0; s < n1 - n0; ++s) im2col(g, big + ((n0 + s) * g.C + gr * g.Cg()) * HW, col + s * OHW, L);
       gather_small(g, small, n0, n1, gr, tmp);
-      // The reduction runs over the long dimension here, so the packed GEMM pays off.
-      gemm<T>(false, true, g.OCg(), K, L, tmp, L, col, L, T(1), acc + gr * g.OCg() * K, K);
+      // The packed GEMM would pack the column matrix transposed (a strided gather): dot products instead.
+      if (g.OCg() <= kSmallChannels) small_gemm_nt(g.OCg(), K, L, tmp, L, col, L, acc + gr * g.OCg() * K, K);
+      else gemm<T>(false, true, g.OCg(), K, L, tmp, L, col, L, T(1), acc + gr * g.OCg() * K, K);
     }
   });
   for (int64_t i = 0; i < WN; ++i) {

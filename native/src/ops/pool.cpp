@@ -82,6 +82,42 @@ Shape out_shape(const Tensor& x, int64_t OH, int64_t OW) {
 
 constexpr int64_t kPlaneGrain = 4;
 
+// A whole plane of a 2×2 / stride 2 max pool with H = 2*OH and W = 2*OW: first the
+// horizontal pairs of every row (one long stride-2 loop over the plane), then the vertical
+// pairs of those. Selects are bit masks (no branches: random data mispredicts them) so both
+// stages vectorise. Row-major scan order is kept: ties keep the first, NaN replaces.
+template <typename T>
+inline __attribute__((always_inline)) void max_pool_2x2_plane_body(const T* x, int64_t OH, int64_t OW, T* h, int64_t* hi, T* y,
+                                                                   int64_t* yi) {
+  using U = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  auto pick = [](T a, T b, int64_t ia, int64_t ib, T& out, int64_t& iout) {
+    const bool t = (b > a) | (b != b);
+    const U mask = U(0) - static_cast<U>(t);
+    U ab, bb;
+    std::memcpy(&ab, &a, sizeof(T));
+    std::memcpy(&bb, &b, sizeof(T));
+    const U rb = (bb & mask) | (ab & ~mask);
+    std::memcpy(&out, &rb, sizeof(T));
+    const int64_t imask = -static_cast<int64_t>(t);
+    iout = (ib & imask) | (ia & ~imask);
+  };
+  const int64_t pairs = 2 * OH * OW;  // H * OW horizontal pairs
+  for (int64_t p = 0; p < pairs; ++p) pick(x[2 * p], x[2 * p + 1], 2 * p, 2 * p + 1, h[p], hi[p]);
+  for (int64_t oh = 0; oh < OH; ++oh) {
+    const T* h0 = h + 2 * oh * OW;
+    const int64_t* i0 = hi + 2 * oh * OW;
+    for (int64_t ow = 0; ow < OW; ++ow) pick(h0[ow], h0[OW + ow], i0[ow], i0[OW + ow], y[oh * OW + ow], yi[oh * OW + ow]);
+  }
+}
+__attribute__((target_clones("avx512f", "avx2", "default"))) void max_pool_2x2_plane(const float* x, int64_t OH, int64_t OW, float* h,
+                                                                                    int64_t* hi, float* y, int64_t* yi) {
+  max_pool_2x2_plane_body(x, OH, OW, h, hi, y, yi);
+}
+__attribute__((target_clones("avx512f", "avx2", "default"))) void max_pool_2x2_plane(const double* x, int64_t OH, int64_t OW, double* h,
+                                                                                    int64_t* hi, double* y, int64_t* yi) {
+  max_pool_2x2_plane_body(x, OH, OW, h, hi, y, yi);
+}
+
 // ---- max_pool2d: the index (h * W + w within the plane) of each maximum is saved ----
 TensorList max_pool2d_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
   Tensor x = in[0].contiguous();
@@ -94,46 +130,16 @@ TensorList max_pool2d_forward(OpContext& ctx, const TensorList& in, const Attrs&
     T* py = y.data<T>();
     int64_t* pi = idx.data<int64_t>();
     const bool simple = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1 &&
-                        g.OH * 2 <= g.H && g.OW * 2 <= g.W;
+                        g.OH * 2 == g.H && g.OW * 2 == g.W;
     cpu::parallel_for(0, g.planes, kPlaneGrain, [&](int64_t pb, int64_t pe) {
+      std::vector<T> h(simple ? static_cast<size_t>(g.H * g.OW) : 0);
+      std::vector<int64_t> hi(h.size());
       for (int64_t p = pb; p < pe; ++p) {
         const T* xp = px + p * g.H * g.W;
         T* yp = py + p * g.OH * g.OW;
         int64_t* ip = pi + p * g.OH * g.OW;
         if (simple) {
-          // The common 2×2 / stride 2 window, every position inside the input; branch-free
-          // selects (random data mispredicts branches), same order and NaN rule as below.
-          for (int64_t oh = 0; oh < g.OH; ++oh) {
-            const T* r0 = xp + 2 * oh * g.W;
-            const T* r1 = r0 + g.W;
-            T* yo = yp + oh * g.OW;
-            int64_t* io = ip + oh * g.OW;
-            const int64_t base = 2 * oh * g.W;
-            // One pass per window position: simple loops the compiler if-converts.
-            for (int64_t ow = 0; ow < g.OW; ++ow) {
-              yo[ow] = r0[2 * ow];
-              io[ow] = base + 2 * ow;
-            }
-            using U = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
-            auto step = [&](const T* r, int64_t off) {
-              for (int64_t ow = 0; ow < g.OW; ++ow) {
-                const T v = r[2 * ow], m = yo[ow];
-                // Bit masks instead of ?: so no branch is emitted.
-                const bool t = (v > m) | (v != v);
-                const U mask = U(0) - static_cast<U>(t);
-                U vb, mb;
-                std::memcpy(&vb, &v, sizeof(T));
-                std::memcpy(&mb, &m, sizeof(T));
-                const U rb = (vb & mask) | (mb & ~mask);
-                std::memcpy(&yo[ow], &rb, sizeof(T));
-                const int64_t imask = -static_cast<int64_t>(t);
-                io[ow] = ((base + off + 2 * ow) & imask) | (io[ow] & ~imask);
-              }
-            };
-            step(r0 + 1, 1);
-            step(r1, g.W);
-            step(r1 + 1, g.W + 1);
-          }
+          max_pool_2x2_plane(xp, g.OH, g.OW, h.data(), hi.data(), yp, ip);  // the common 2×2 / stride 2 on even sizes
           continue;
         }
         for (int64_t oh = 0; oh < g.OH; ++oh) {
