@@ -51,6 +51,13 @@ function newRunId(): string {
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
+/** A run.json still saying starting/running/paused with no trainer behind it: the app ended during the run. */
+function interrupted(info: RunInfo): RunInfo {
+  if (isFinalRunState(info.state)) return info;
+  const message = 'The app closed while this run was in progress; resume it from its last checkpoint.';
+  return { ...info, state: 'crashed', message, error: { code: 'E_TRAINER_EXIT', message }, resumable: info.lastCheckpoint !== null };
+}
+
 export class RunManager {
   private readonly active = new Map<string, ActiveRun>();
   /** run id → folder, for runs started with their own out dir */
@@ -230,7 +237,7 @@ export class RunManager {
     if (!/^[\w.-]+$/.test(id)) throw new ApiError('E_RUN_NOT_FOUND', `No run ${JSON.stringify(id)}.`);
     const file = join(this.dirs.get(id) ?? join(this.runsDir, id), 'run.json');
     if (!existsSync(file)) throw new ApiError('E_RUN_NOT_FOUND', `No run ${JSON.stringify(id)} in ${this.runsDir}.`);
-    return RunInfoSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+    return interrupted(RunInfoSchema.parse(JSON.parse(readFileSync(file, 'utf8'))));
   }
 
   list(): RunInfo[] {
@@ -240,7 +247,7 @@ export class RunManager {
         const file = join(this.runsDir, name, 'run.json');
         if (!existsSync(file)) continue;
         try {
-          const info = RunInfoSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+          const info = interrupted(RunInfoSchema.parse(JSON.parse(readFileSync(file, 'utf8'))));
           found.set(info.id, info);
         } catch {
           /* a damaged run.json is skipped, not fatal */

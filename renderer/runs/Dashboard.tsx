@@ -8,7 +8,7 @@ import { ChartCard, formatNumber, type ChartLine } from '../charts/ChartCard';
 import { downloadText } from '../charts/export';
 import { HistogramHeatmap } from '../charts/HistogramHeatmap';
 import { displayPoints, minMaxDownsample, positiveOnly, SmoothedSeries, toCsv, type Point } from '../charts/series';
-import { classifyGradNorm, healthAdvice, healthLabel, modulePathOf, type ParamHealth } from './health';
+import { classifyGradNorm, healthAdvice, healthLabel, largestNorm, modulePathOf, type ParamHealth } from './health';
 import type { RunData } from './runData';
 import { formatDuration, useStoreVersion, useTraining, type DockTab } from './Training';
 
@@ -78,7 +78,7 @@ function ChartsTab() {
       };
       return [
         { id: `${i}-train`, name: `train${tag}`, color, points: series((e) => (pick === 'loss' ? e.trainLoss : e.trainAccuracy)) },
-        { id: `${i}-val`, name: `validation${tag}`, color: i === 0 ? '#e8590c' : color, points: series((e) => (pick === 'loss' ? e.valLoss : e.valAccuracy)), dashed: i > 0 },
+        { id: `${i}-val`, name: `validation${tag}`, color, points: series((e) => (pick === 'loss' ? e.valLoss : e.valAccuracy)), dashed: true },
       ];
     });
   const epochLoss = useMemo(() => epochLines('loss'), [epochKey]);
@@ -155,8 +155,10 @@ function GradientsTab() {
   if (current === null) return <p className="dock-empty">Gradient health appears once a run reports layer statistics.</p>;
   const keys = [...current.params.keys()];
   const shown = layerPath !== undefined ? keys.filter((k) => modulePathOf(k) === layerPath) : keys;
-  const latest: ParamHealth[] = (current.lastParams?.params ?? []).map((p) => ({ ...p, level: classifyGradNorm(p.gradNorm, thresholds) }));
+  const top = largestNorm(current.lastParams?.params ?? []);
+  const latest: ParamHealth[] = (current.lastParams?.params ?? []).map((p) => ({ ...p, level: classifyGradNorm(p.gradNorm, thresholds, top) }));
   const warnings = latest.map((p) => healthAdvice(p, thresholds)).filter((w): w is string => w !== null);
+  const tiny = latest.filter((p) => p.level === 'low' && p.gradNorm < thresholds.vanishing).length;
   const layers = [...new Set(keys.map(modulePathOf))];
   const snapshots = (key: string) =>
     current.histograms.flatMap((h) => h.histograms.filter((x) => x.key === key && x.of === showHist).map((x) => ({ step: h.step, min: x.min, max: x.max, counts: x.counts })));
@@ -189,6 +191,10 @@ function GradientsTab() {
             <li key={w}>{w}</li>
           ))}
         </ul>
+      ) : tiny > 0 ? (
+        <p className="health-low">
+          {tiny} of {latest.length} parameters have gradient norms below {thresholds.vanishing} at step {current.lastParams?.step}, evenly across layers: the model has converged (or stalled, if the loss is still high).
+        </p>
       ) : latest.length > 0 ? (
         <p className="health-ok">All {latest.length} parameters within thresholds at step {current.lastParams?.step}.</p>
       ) : null}

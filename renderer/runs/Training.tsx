@@ -1,7 +1,8 @@
 // Training in the editor: the provider (store, Train/Pause/Resume/Stop, Ctrl/⌘+Enter, per-node gradient health for
 // the canvas) and the dock under the canvas (run bar with progress and ETA, errors with next actions, and tabs:
 // charts, gradients, results, history, settings).
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { useReactFlow } from '@xyflow/react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { isFinalRunState, toErrorInfo, type Api, type RunInfo } from '../../shared/api';
 import { compileGraph } from '../../shared/compile';
 import { serializeProject, type GraphAnalysis, type Project, type Training } from '../../shared/graph';
@@ -236,6 +237,17 @@ function FailurePanel({ info, step }: { info: RunInfo; step: number | null }) {
 export function TrainingDock() {
   const { store, project, open, setOpen, tab, setTab, train, editTraining, extras, setExtras, notify } = useTraining();
   useStoreVersion(store);
+  const flow = useReactFlow();
+  // The canvas changes height with the dock: keep the graph in view.
+  const firstRender = useRef(true);
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    const frame = requestAnimationFrame(() => void flow.fitView({ padding: 0.15, duration: 200, maxZoom: 1.2 }));
+    return () => cancelAnimationFrame(frame);
+  }, [open, flow]);
   const [saveOnStop, setSaveOnStop] = useState(true);
   const run = store.current;
   const info = run?.info ?? null;
@@ -297,11 +309,8 @@ export function TrainingDock() {
               aria-selected={open && tab === id}
               className={`dock-tab${open && tab === id ? ' selected' : ''}`}
               onClick={() => {
-                if (open && tab === id) setOpen(false);
-                else {
-                  setTab(id);
-                  setOpen(true);
-                }
+                setTab(id);
+                setOpen(true);
               }}
             >
               {label}

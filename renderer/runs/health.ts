@@ -12,10 +12,15 @@ export interface HealthThresholds {
   high: number;
   /** above: exploding (red) */
   exploding: number;
+  /**
+   * A tiny gradient is "vanishing" (red) only when it is also this much smaller than the largest gradient of the same
+   * step: gradients dying on their way back. Tiny everywhere is a converged (or stalled) model: "low" (amber).
+   */
+  relative: number;
 }
 
 /** L2 norms of a parameter's gradient; defaults follow the usual 1e-7 … 1e3 bands for layer-sized tensors. */
-export const defaultThresholds: HealthThresholds = { vanishing: 1e-7, low: 1e-5, high: 1e2, exploding: 1e3 };
+export const defaultThresholds: HealthThresholds = { vanishing: 1e-7, low: 1e-5, high: 1e2, exploding: 1e3, relative: 1e-3 };
 
 export interface ParamHealth {
   key: string;
@@ -25,9 +30,10 @@ export interface ParamHealth {
   level: HealthLevel;
 }
 
-export function classifyGradNorm(gradNorm: number, t: HealthThresholds = defaultThresholds): HealthLevel {
+/** `largest`: the largest finite gradient norm of the same step (default: judge on the absolute bands alone). */
+export function classifyGradNorm(gradNorm: number, t: HealthThresholds = defaultThresholds, largest = Infinity): HealthLevel {
   if (!Number.isFinite(gradNorm)) return 'nonfinite';
-  if (gradNorm < t.vanishing) return 'vanishing';
+  if (gradNorm < t.vanishing) return largest > 0 && gradNorm < largest * t.relative ? 'vanishing' : 'low';
   if (gradNorm > t.exploding) return 'exploding';
   if (gradNorm < t.low) return 'low';
   if (gradNorm > t.high) return 'high';
@@ -73,16 +79,24 @@ export function healthByNode(
   const nodeOfPath = new Map<string, string>();
   for (const [node, path] of paths) nodeOfPath.set(path, node);
   const out = new Map<string, NodeHealth>();
+  const top = largestNorm(params);
   for (const p of params) {
     const node = nodeOfPath.get(modulePathOf(p.key));
     if (node === undefined) continue;
-    const level = classifyGradNorm(p.gradNorm, t);
+    const level = classifyGradNorm(p.gradNorm, t, top);
     const entry = out.get(node) ?? { level: 'ok' as HealthLevel, step, params: [] };
     entry.params.push({ ...p, level });
     entry.level = worst(entry.level, level);
     out.set(node, entry);
   }
   return out;
+}
+
+/** The largest finite gradient norm among a step's parameters (0 when none). */
+export function largestNorm(params: readonly { gradNorm: number }[]): number {
+  let top = 0;
+  for (const p of params) if (Number.isFinite(p.gradNorm) && p.gradNorm > top) top = p.gradNorm;
+  return top;
 }
 
 const describeLevel: Record<HealthLevel, string> = {
@@ -105,7 +119,7 @@ export function healthAdvice(p: ParamHealth, t: HealthThresholds = defaultThresh
     case 'nonfinite':
       return `${p.key}: gradient is NaN/inf. Lower the learning rate, enable gradient clipping, or turn on anomaly mode to find the op.`;
     case 'vanishing':
-      return `${p.key}: gradient norm ${norm} < ${t.vanishing}: vanishing. Try ReLU instead of sigmoid/tanh, normalisation layers, or a better initialisation.`;
+      return `${p.key}: gradient norm ${norm} < ${t.vanishing} and ${1 / t.relative}× below the largest layer's: vanishing. Try ReLU instead of sigmoid/tanh, normalisation layers, or a better initialisation.`;
     case 'exploding':
       return `${p.key}: gradient norm ${norm} > ${t.exploding}: exploding. Lower the learning rate or enable gradient clipping.`;
     default:

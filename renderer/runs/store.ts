@@ -96,6 +96,7 @@ export class TrainingStore {
     else this.history = [info, ...this.history];
     this.data(info.id).info = info;
     this.data(info.id).version += 1;
+    if (changed && info.id === this.currentId) this.updateHealth();
     this.notify(changed);
   }
 
@@ -120,8 +121,17 @@ export class TrainingStore {
   }
 
   private updateHealth(): void {
-    const last = this.current?.lastParams ?? null;
-    this.nodeHealth = last === null ? new Map() : healthByNode(last.params, last.step, this.paths, this.thresholds);
+    const run = this.current;
+    const last = run?.lastParams ?? null;
+    const health = last === null ? new Map<string, NodeHealth>() : healthByNode(last.params, last.step, this.paths, this.thresholds);
+    // A diverged run names the module whose output went NaN/inf ("… in fc2; …"): mark that node non-finite.
+    const where = run?.info?.state === 'diverged' ? /NaN\/inf at step (\d+).*? in ([\w.]+)[;,]/.exec(run.info.message ?? '') : null;
+    if (where?.[2] !== undefined) {
+      for (const [node, path] of this.paths) {
+        if (path === where[2]) health.set(node, { level: 'nonfinite', step: Number(where[1]), params: health.get(node)?.params ?? [] });
+      }
+    }
+    this.nodeHealth = health;
   }
 
   async start(request: StartRunRequest): Promise<RunInfo> {

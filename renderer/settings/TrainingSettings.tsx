@@ -187,7 +187,7 @@ export function TrainingSettings({ project, onChange, extras, onExtras }: Traini
         <SelectField
           label="loss node"
           value={t.loss ?? ''}
-          options={[['', 'automatic (the only loss)'], ...lossNodes.map((n): [string, string] => [n.id, `${n.name ?? n.id} (${layerSpec(n.layer)?.title ?? n.layer})`])]}
+          options={[['', 'automatic'], ...lossNodes.map((n): [string, string] => [n.id, `${n.name ?? n.id} (${layerSpec(n.layer)?.title ?? n.layer})`])]}
           onChange={(loss) => set('loss', loss === '' ? null : loss)}
         />
         <SelectField

@@ -129,6 +129,9 @@ describe('gradient health thresholds', () => {
     expect(classifyGradNorm(NaN)).toBe('nonfinite');
     expect(classifyGradNorm(Infinity)).toBe('nonfinite');
     expect(classifyGradNorm(t.vanishing / 2)).toBe('vanishing');
+    // tiny everywhere (converged) is low, tiny next to a large gradient is vanishing
+    expect(classifyGradNorm(t.vanishing / 2, t, t.vanishing)).toBe('low');
+    expect(classifyGradNorm(t.vanishing / 2, t, 1)).toBe('vanishing');
     expect(classifyGradNorm(t.vanishing)).toBe('low');
     expect(classifyGradNorm(t.low / 2)).toBe('low');
     expect(classifyGradNorm(t.low)).toBe('ok');
@@ -136,7 +139,7 @@ describe('gradient health thresholds', () => {
     expect(classifyGradNorm(t.high)).toBe('ok');
     expect(classifyGradNorm(t.high * 2)).toBe('high');
     expect(classifyGradNorm(t.exploding * 2)).toBe('exploding');
-    expect(classifyGradNorm(5, { vanishing: 1, low: 2, high: 3, exploding: 4 })).toBe('exploding');
+    expect(classifyGradNorm(5, { vanishing: 1, low: 2, high: 3, exploding: 4, relative: 1e-3 })).toBe('exploding');
     expect(worst('ok', 'low')).toBe('low');
     expect(worst('exploding', 'low')).toBe('exploding');
     expect(worst('vanishing', 'nonfinite')).toBe('nonfinite');
