@@ -39,6 +39,8 @@ export async function dispatchCall(api: Api, method: unknown, params: unknown): 
       return api.listDirectory(...(data as Parameters<Api['listDirectory']>));
     case 'startRun':
       return api.startRun(...(data as Parameters<Api['startRun']>));
+    case 'previewDataset':
+      return api.previewDataset(...(data as Parameters<Api['previewDataset']>));
     case 'pauseRun':
       return api.pauseRun(...(data as Parameters<Api['pauseRun']>));
     case 'resumeRun':

@@ -15,7 +15,7 @@ import {
 import type { TrainerLauncher } from './launcher';
 import { findPackageRoot } from './paths';
 import { createProjectStore, type ProjectStoreOptions } from './projects';
-import { RunManager } from './runs';
+import { RunManager, resolveProjectRequest } from './runs';
 import { TrainerClient } from './trainerClient';
 
 export interface HostOptions {
@@ -142,6 +142,12 @@ export function createHost(options: HostOptions): Host {
     listDirectory: (path) => projects.listDirectory(path),
     runs,
     startRun: (request) => runs.start(request),
+    async previewDataset(request) {
+      const { projectJson, baseDir } = resolveProjectRequest(request);
+      await start();
+      if (trainer === null) throw new ApiError('E_TRAINER_EXIT', 'The engine is not running: restart it.');
+      return trainer.previewDataset(projectJson, baseDir, request.count ?? 4);
+    },
     pauseRun: async (id) => runs.pause(id),
     resumeRun: (id) => runs.resume(id),
     stopRun: async (id, stopOptions) => runs.stop(id, stopOptions.save),

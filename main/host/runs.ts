@@ -79,20 +79,13 @@ export class RunManager {
   /** Starts a run (or, with `resume`, continues one from its checkpoint) in a fresh trainer process. */
   async start(request: StartRunRequest, resume?: RunInfo): Promise<RunInfo> {
     let projectJson: string;
-    let baseDir: string | null = null;
+    let baseDir: string | null;
     if (resume !== undefined) {
       projectJson = readFileSync(join(resume.dir, 'project.json'), 'utf8');
       const meta = this.readMeta(resume.dir);
       baseDir = meta.baseDir;
-    } else if (request.projectJson !== undefined && request.projectPath === undefined) {
-      projectJson = request.projectJson;
-    } else if (request.projectPath !== undefined && request.projectJson === undefined) {
-      const path = resolve(request.projectPath);
-      if (!existsSync(path)) throw new ApiError('E_FILE_NOT_FOUND', `Project file ${path} does not exist.`);
-      projectJson = readFileSync(path, 'utf8');
-      baseDir = dirname(path);
     } else {
-      throw new ApiError('E_BAD_REQUEST', 'startRun needs exactly one of projectJson and projectPath.');
+      ({ projectJson, baseDir } = resolveProjectRequest(request));
     }
     let projectName = 'project';
     let settings: RunInfo['settings'];
@@ -281,4 +274,15 @@ export class RunManager {
     for (const run of this.active.values()) run.client.stop();
     this.active.clear();
   }
+}
+
+/** A request's project: JSON text (relative dataset paths resolve against the working folder) or a file (against its folder). */
+export function resolveProjectRequest(request: { projectJson?: string | undefined; projectPath?: string | undefined }): { projectJson: string; baseDir: string | null } {
+  if (request.projectJson !== undefined && request.projectPath === undefined) return { projectJson: request.projectJson, baseDir: null };
+  if (request.projectPath !== undefined && request.projectJson === undefined) {
+    const path = resolve(request.projectPath);
+    if (!existsSync(path)) throw new ApiError('E_FILE_NOT_FOUND', `Project file ${path} does not exist.`);
+    return { projectJson: readFileSync(path, 'utf8'), baseDir: dirname(path) };
+  }
+  throw new ApiError('E_BAD_REQUEST', 'Give exactly one of projectJson and projectPath.');
 }

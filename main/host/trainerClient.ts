@@ -1,6 +1,6 @@
 // One trainer process: waits for its hello, sends typed requests and matches the replies.
 import { existsSync } from 'node:fs';
-import { ApiError, TrainerToHostSchema, type EngineInfo, type HostToTrainer, type TrainerToHost } from '../../shared/api';
+import { ApiError, TrainerToHostSchema, type DatasetPreview, type EngineInfo, type HostToTrainer, type TrainerToHost } from '../../shared/api';
 import type { TrainerExit, TrainerLauncher, TrainerProcess } from './launcher';
 
 export interface TrainerClientOptions {
@@ -15,7 +15,7 @@ export interface TrainerClientOptions {
 export type TrainerRunMessage = Extract<TrainerToHost, { type: 'runMetrics' | 'runState' }>;
 
 interface Pending {
-  resolve: (info: EngineInfo) => void;
+  resolve: (value: unknown) => void;
   reject: (error: ApiError) => void;
   timer: NodeJS.Timeout;
 }
@@ -72,6 +72,7 @@ export class TrainerClient {
         this.pending.delete(message.id);
         clearTimeout(pending.timer);
         if (message.type === 'result') pending.resolve(message.info);
+        else if (message.type === 'preview') pending.resolve(message.preview);
         else pending.reject(ApiError.from(message.error));
       });
       child.onExit((exit) => {
@@ -115,19 +116,28 @@ export class TrainerClient {
   }
 
   engineInfo(): Promise<EngineInfo> {
+    return this.request<EngineInfo>('engineInfo', (id) => ({ type: 'engineInfo', id }));
+  }
+
+  /** A preview of the project's dataset, computed in the trainer process (it holds the dataset readers). */
+  previewDataset(projectJson: string, baseDir: string | null, count: number): Promise<DatasetPreview> {
+    return this.request<DatasetPreview>('previewDataset', (id) => ({ type: 'previewDataset', id, projectJson, baseDir, count }));
+  }
+
+  // One request/reply exchange matched by id, with the client's timeout.
+  private request<T>(what: string, make: (id: number) => HostToTrainer): Promise<T> {
     const child = this.process;
     if (child === null) {
       return Promise.reject(this.exitError ?? new ApiError('E_TRAINER_EXIT', 'Trainer is not running: restart the engine.'));
     }
     const id = this.nextId++;
-    return new Promise<EngineInfo>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new ApiError('E_TRAINER_TIMEOUT', `Trainer did not answer engineInfo within ${this.timeoutMs} ms.`));
+        reject(new ApiError('E_TRAINER_TIMEOUT', `Trainer did not answer ${what} within ${this.timeoutMs} ms.`));
       }, this.timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      const message: HostToTrainer = { type: 'engineInfo', id };
-      child.send(message);
+      this.pending.set(id, { resolve: (value) => resolve(value as T), reject, timer });
+      child.send(make(id));
     });
   }
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { HostToTrainerSchema, toErrorInfo, type RunMetric } from '../../shared/api';
 import { connectToHost, type MetricsPort } from './channel';
 import { readEngineInfo } from './engine';
-import { TrainingRun } from './run';
+import { prepare, TrainingRun } from './run';
+import { previewSplits } from './datasets';
 
 const host = connectToHost();
 const runs = new Map<string, TrainingRun>();
@@ -60,6 +61,15 @@ host.onMessage((raw, transferred) => {
         (error: unknown) => host.send({ type: 'failure', id: message.id, error: toErrorInfo(error) }),
       );
       return;
+    case 'previewDataset': {
+      try {
+        const { splits } = prepare(message.projectJson, message.baseDir, { requireLoss: false });
+        host.send({ type: 'preview', id: message.id, preview: previewSplits(splits, message.count) });
+      } catch (error: unknown) {
+        host.send({ type: 'failure', id: message.id, error: toErrorInfo(error) });
+      }
+      return;
+    }
     case 'startRun': {
       const { runId } = message;
       const sink = metricSink(runId, message.dir);

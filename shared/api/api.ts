@@ -5,7 +5,7 @@ import { EngineStatusSchema } from './engine';
 import { DirectoryListingSchema, ProjectFileSchema, projectParams, RecentProjectSchema, RecoverySchema, SampleInfoSchema, SavedProjectSchema } from './project';
 import { MenuCommandSchema } from './menu';
 import type { ApiEventName, ApiMethodName } from './methods';
-import { RunInfoSchema, RunLogSchema, RunMetricSchema, StartRunRequestSchema } from './run';
+import { DatasetPreviewSchema, PreviewDatasetRequestSchema, RunInfoSchema, RunLogSchema, RunMetricSchema, StartRunRequestSchema } from './run';
 
 /** One entry per call: parameter tuple and result schema. Both sides of every boundary validate with these. */
 export const apiMethods = {
@@ -35,6 +35,8 @@ export const apiMethods = {
   listDirectory: { params: projectParams.listDirectory, result: DirectoryListingSchema },
   /** Starts a training run of a project (JSON text or file path) in its own trainer process. */
   startRun: { params: z.tuple([StartRunRequestSchema]), result: RunInfoSchema },
+  /** A few samples of the project's dataset with split sizes and shapes (the Input node's preview). */
+  previewDataset: { params: z.tuple([PreviewDatasetRequestSchema]), result: DatasetPreviewSchema },
   /** Pauses a running run after its current step. */
   pauseRun: { params: z.tuple([z.string()]), result: RunInfoSchema },
   /** Continues a paused run, or resumes a stopped/crashed/diverged one from its last checkpoint. */

@@ -14,6 +14,7 @@ export const apiMethodNames = [
   'readRecovery',
   'listDirectory',
   'startRun',
+  'previewDataset',
   'pauseRun',
   'resumeRun',
   'stopRun',

@@ -123,3 +123,28 @@ export type RunInfo = z.infer<typeof RunInfoSchema>;
 
 export const RunLogSchema = z.object({ info: RunInfoSchema, metrics: z.array(RunMetricSchema) });
 export type RunLog = z.infer<typeof RunLogSchema>;
+
+/** previewDataset: the same project reference as startRun (JSON text or a path). */
+export const PreviewDatasetRequestSchema = z.strictObject({
+  projectJson: z.string().optional(),
+  projectPath: z.string().optional(),
+  /** samples to show (default 4) */
+  count: z.number().int().min(1).max(64).optional(),
+});
+export type PreviewDatasetRequest = z.infer<typeof PreviewDatasetRequestSchema>;
+
+const PreviewFieldSchema = z.strictObject({ shape: z.array(z.number().int().nonnegative()), dtype: z.string() });
+
+/** A few samples of the project's dataset as the model will see them, with split sizes and shapes. */
+export const DatasetPreviewSchema = z.strictObject({
+  name: z.string(),
+  task: z.string(),
+  train: z.number().int().nonnegative(),
+  validation: z.number().int().nonnegative(),
+  test: z.number().int().nonnegative().nullable(),
+  x: PreviewFieldSchema,
+  y: PreviewFieldSchema,
+  classes: z.array(z.string()).nullable(),
+  samples: z.array(z.strictObject({ x: z.array(z.number()), y: z.array(z.number()), label: z.string().nullable() })),
+});
+export type DatasetPreview = z.infer<typeof DatasetPreviewSchema>;

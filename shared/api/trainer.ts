@@ -2,11 +2,13 @@
 import { z } from 'zod';
 import { EngineInfoSchema } from './engine';
 import { ErrorInfoSchema } from './errors';
-import { EpochSummarySchema, RunMetricSchema, RunOptionsSchema, RunStateSchema } from './run';
+import { DatasetPreviewSchema, EpochSummarySchema, RunMetricSchema, RunOptionsSchema, RunStateSchema } from './run';
 
 export const HostToTrainerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('engineInfo'), id: z.number().int().nonnegative() }),
   z.object({ type: z.literal('shutdown') }),
+  /** Load the project's dataset (no engine needed) and answer with a preview. */
+  z.object({ type: z.literal('previewDataset'), id: z.number().int().nonnegative(), projectJson: z.string(), baseDir: z.string().nullable(), count: z.number().int().positive() }),
   /** Start (or resume from a checkpoint) a training run in this process; the project is JSON text. */
   z.object({
     type: z.literal('startRun'),
@@ -28,6 +30,7 @@ export const TrainerToHostSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hello'), pid: z.number().int() }),
   z.object({ type: z.literal('result'), id: z.number().int(), info: EngineInfoSchema }),
   z.object({ type: z.literal('failure'), id: z.number().int(), error: ErrorInfoSchema }),
+  z.object({ type: z.literal('preview'), id: z.number().int(), preview: DatasetPreviewSchema }),
   /** Metrics of a run, coalesced (at most ~20 messages a second). */
   z.object({ type: z.literal('runMetrics'), runId: z.string(), metrics: z.array(RunMetricSchema) }),
   /** A run's state changed, or its progress/checkpoint did. */

@@ -34,6 +34,7 @@ export function createFakeApi(): FakeApi {
     listDirectory: () => Promise.reject(new Error('fake Api: listDirectory is not implemented')),
     // Run calls: run tests use main/host/runs.ts and real trainer processes.
     startRun: () => Promise.reject(new Error('fake Api: startRun is not implemented')),
+    previewDataset: () => Promise.reject(new Error('fake Api: previewDataset is not implemented')),
     pauseRun: () => Promise.reject(new Error('fake Api: pauseRun is not implemented')),
     resumeRun: () => Promise.reject(new Error('fake Api: resumeRun is not implemented')),
     stopRun: () => Promise.reject(new Error('fake Api: stopRun is not implemented')),
