@@ -6,6 +6,7 @@ import type { Plan, PlanTensor } from '../../shared/api/plan';
 import * as nw from '../../native/ts/index';
 import { Model } from '../../native/ts/model';
 import { loadIdxClassification } from '../../main/trainer/datasets/idx';
+import { permutation } from '../../main/trainer/random';
 
 function linear(name: string, inF: number, outF: number): PlanTensor[] {
   const bound = 1 / Math.sqrt(inF);
@@ -34,17 +35,6 @@ const plan: Plan = {
   loss: 'loss',
 };
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function main(): Promise<void> {
   const dir = process.argv[2] ?? '/usr/share/datasets/fashion-mnist';
   const train = loadIdxClassification(join(dir, 'train-images-idx3-ubyte.gz'), join(dir, 'train-labels-idx1-ubyte.gz'));
@@ -53,12 +43,7 @@ async function main(): Promise<void> {
   const model = new Model(plan);
   model.configureOptimizer({ kind: 'adam', lr: 1e-3 });
   const batch = 64;
-  const order = Int32Array.from({ length: train.count }, (_, i) => i);
-  const rnd = mulberry32(0);
-  for (let i = order.length - 1; i > 0; i -= 1) {
-    const j = Math.floor(rnd() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
+  const order = permutation(train.count, 0);
   const xb = new Float32Array(batch * 784);
   const yb = new BigInt64Array(batch);
   const start = process.hrtime.bigint();
