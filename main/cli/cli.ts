@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { createHost, forkLauncher, packagePaths, packageVersion } from '../host';
 import { formatStatus } from './format';
+import { exportCommand, importCommand } from './interop';
 import { evalCommand, predictCommand, trainCommand, UsageError } from './train';
 
 const usage = `Usage: netwright <command> [options]
@@ -15,6 +16,11 @@ Commands:
                   loss, accuracy and confusion matrix on the test set (else the validation split)
   predict <project.json> --weights <file.mdl> --input <x.npy> --output <y.npy> [--json]
                   run the model on a .npy batch and write its output as .npy
+  export <project.json> [--weights <file>] --to <path>
+                  .mdl (torch.save format), .py (model.py + train.py beside it), .safetensors;
+                  weights from --weights (.mdl, .pt, .safetensors) or freshly initialised
+  import <project.json> <checkpoint> [--strict] [--json]
+                  match a checkpoint's state_dict against the graph and print the per-key report
   version         print the Netwright version
   help            print this help
 
@@ -50,6 +56,10 @@ async function main(argv: string[]): Promise<number> {
       return evalCommand(rest);
     case 'predict':
       return predictCommand(rest);
+    case 'export':
+      return exportCommand(rest);
+    case 'import':
+      return importCommand(rest);
     case 'version':
       console.log(packageVersion());
       return 0;

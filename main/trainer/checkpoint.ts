@@ -6,7 +6,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
-  dictEntries, FormatError, isTensor, mdlTensor, readMdl, writeMdl, type MdlWritable, type PyKey, type PyValue, type TensorData,
+  dictEntries, FormatError, isTensor, mdlTensor, readMdl, readSafetensors, stateDictOf, writeMdl, type MdlWritable, type PyKey, type PyValue, type TensorData,
 } from '../../shared/formats/index';
 
 export const CHECKPOINT_FORMAT = 'netwright-checkpoint';
@@ -164,4 +164,30 @@ export function readCheckpoint<T>(path: string): Checkpoint<T> {
     });
   }
   return { state: JSON.parse(stateJson) as T, weights, optimizer };
+}
+
+/**
+ * Weights from any file the app reads: a resume checkpoint, a plain state_dict .mdl/.pt (PyTorch's own), or
+ * .safetensors. The tensors come back in the file's order; optimizer state is never read from plain weights.
+ */
+export function readWeightsFile(path: string): Map<string, TensorData> {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new CheckpointError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    if (path.endsWith('.safetensors')) return readSafetensors(bytes).tensors;
+    return stateDictOf(readMdl(bytes));
+  } catch (error) {
+    if (error instanceof FormatError) throw new CheckpointError(`${path} is not a Netwright checkpoint or weights file: ${error.code}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** readWeightsFile as a Checkpoint without state or optimizer (eval, predict, export). */
+export function readWeights(path: string): Checkpoint<null> {
+  const weights = new Map([...readWeightsFile(path)].map(([key, t]) => [key, stored(t, key, path)] as const));
+  return { state: null, weights, optimizer: null };
 }

@@ -1,7 +1,7 @@
 // Evaluation and prediction with saved weights (the CLI's eval and predict): loss, accuracy and a confusion
 // matrix over the test set (or the validation split), and batched predictions for a .npy input.
 import type { Plan } from '../../shared/api/plan';
-import { readCheckpoint } from './checkpoint';
+import { readWeights } from './checkpoint';
 import type { Dataset } from './datasets';
 import { native, nativeModel, type Model, type NativeModule } from './engine';
 import { DataLoader } from './loader';
@@ -13,7 +13,7 @@ async function loadModel(plan: Plan, weightsPath: string): Promise<{ nw: NativeM
   const { Model } = await nativeModel();
   const model = new Model(plan);
   try {
-    const checkpoint = readCheckpoint(weightsPath);
+    const checkpoint = readWeights(weightsPath);
     loadIntoModel(nw, model, checkpoint, false);
   } catch (error) {
     model.dispose();

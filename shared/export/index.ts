@@ -1,2 +1,3 @@
 // Public surface of the exporters: PyTorch code (model.py + train.py); ONNX.
 export { exportPyTorch, ExportError, EXAMPLE_BATCH, EXAMPLE_SEQUENCE_LENGTH, type PyTorchExport } from './pytorch';
+export { formatImportReport, inferSequentialGraph, matchStateDict, type ImportReport, type InferredGraph, type KeyReport } from './import';
