@@ -41,6 +41,14 @@ export class Series {
     return this.length === 0 ? null : this.y[this.length - 1]!;
   }
 
+  private extrema: BlockExtrema | null = null;
+
+  /** Block extremes of y, brought up to date (for downsampling long series). */
+  blocks(): BlockExtrema {
+    this.extrema ??= new BlockExtrema();
+    return this.extrema.update(this.y, this.length);
+  }
+
   toPoints(): Point[] {
     const out: Point[] = new Array<Point>(this.length);
     for (let i = 0; i < this.length; i += 1) out[i] = { x: this.x[i]!, y: this.y[i]! };
@@ -78,6 +86,7 @@ export function emaSmooth(
 
 /** Smooths a growing Series incrementally; a new weight recomputes from the start. */
 export class SmoothedSeries {
+  readonly extrema = new BlockExtrema();
   private out = new Float64Array(0);
   private done = 0;
   private weight = -1;
@@ -88,6 +97,7 @@ export class SmoothedSeries {
       this.weight = weight;
       this.done = 0;
       this.state = { last: 0, count: 0 };
+      this.extrema.reset();
     }
     if (this.out.length < series.x.length) {
       const next = new Float64Array(series.x.length);
@@ -99,6 +109,7 @@ export class SmoothedSeries {
       this.state = result.state;
       this.done = series.length;
     }
+    this.extrema.update(this.out, series.length);
     return this.out.subarray(0, series.length);
   }
 }
@@ -116,11 +127,63 @@ export function lowerBound(xs: ArrayLike<number>, length: number, value: number)
 }
 
 /**
+ * Per-block extremes of an append-only array (blocks of `size` values): the index of each full block's minimum,
+ * maximum and first non-finite value, extended as the array grows. Lets min/max downsampling visit a 1,000,000-point
+ * series in ~n/size steps plus two partial blocks per bucket instead of every point on every redraw.
+ */
+export class BlockExtrema {
+  min: Int32Array = new Int32Array(64);
+  max: Int32Array = new Int32Array(64);
+  bad: Int32Array = new Int32Array(64);
+  blocks = 0;
+
+  constructor(readonly size = 64) {}
+
+  /** Summarises every newly completed block of `values[0, length)`. */
+  update(values: ArrayLike<number>, length: number): this {
+    const full = Math.floor(length / this.size);
+    if (full > this.min.length) {
+      const grow = (old: Int32Array): Int32Array => {
+        const next = new Int32Array(Math.max(full, old.length * 2));
+        next.set(old);
+        return next;
+      };
+      this.min = grow(this.min);
+      this.max = grow(this.max);
+      this.bad = grow(this.bad);
+    }
+    for (let b = this.blocks; b < full; b += 1) {
+      let minI = -1;
+      let maxI = -1;
+      let badI = -1;
+      for (let i = b * this.size; i < (b + 1) * this.size; i += 1) {
+        const v = values[i]!;
+        if (!Number.isFinite(v)) {
+          if (badI < 0) badI = i;
+          continue;
+        }
+        if (minI < 0 || v < values[minI]!) minI = i;
+        if (maxI < 0 || v > values[maxI]!) maxI = i;
+      }
+      this.min[b] = minI;
+      this.max[b] = maxI;
+      this.bad[b] = badI;
+    }
+    this.blocks = Math.max(this.blocks, full);
+    return this;
+  }
+
+  reset(): void {
+    this.blocks = 0;
+  }
+}
+
+/**
  * Min/max bucket downsampling: splits [start, end) into `buckets` equal index ranges and keeps, per bucket, its
  * minimum and maximum (in x order), plus the first and last points. Every local extreme that matters at display
  * resolution survives; non-finite y values are kept (they are what the user must see). Output ≤ 2·buckets + 2 points.
  */
-export function minMaxDownsample(xs: ArrayLike<number>, ys: ArrayLike<number>, buckets: number, start = 0, end = Math.min(xs.length, ys.length)): Point[] {
+export function minMaxDownsample(xs: ArrayLike<number>, ys: ArrayLike<number>, buckets: number, start = 0, end = Math.min(xs.length, ys.length), blocks: BlockExtrema | null = null): Point[] {
   const n = end - start;
   if (n <= 0) return [];
   if (n <= buckets * 2 + 2) {
@@ -136,14 +199,32 @@ export function minMaxDownsample(xs: ArrayLike<number>, ys: ArrayLike<number>, b
     let minI = -1;
     let maxI = -1;
     let bad = -1;
-    for (let i = from; i < to; i += 1) {
+    const visit = (i: number): void => {
       const v = ys[i]!;
       if (!Number.isFinite(v)) {
-        if (bad < 0) bad = i;
-        continue;
+        if (bad < 0 || i < bad) bad = i;
+        return;
       }
-      if (minI < 0 || v < ys[minI]!) minI = i;
-      if (maxI < 0 || v > ys[maxI]!) maxI = i;
+      // Ties keep the earliest index, as a plain left-to-right scan would.
+      if (minI < 0 || v < ys[minI]! || (v === ys[minI]! && i < minI)) minI = i;
+      if (maxI < 0 || v > ys[maxI]! || (v === ys[maxI]! && i < maxI)) maxI = i;
+    };
+    const blockSize = blocks?.size ?? 0;
+    const firstBlock = blockSize > 0 ? Math.ceil(from / blockSize) : 0;
+    const lastBlock = blocks !== null && blockSize > 0 ? Math.min(Math.floor(to / blockSize), blocks.blocks) : 0;
+    if (blocks !== null && lastBlock - firstBlock >= 2) {
+      for (let i = from; i < firstBlock * blockSize; i += 1) visit(i);
+      for (let b = firstBlock; b < lastBlock; b += 1) {
+        const lo = blocks.min[b]!;
+        const hi = blocks.max[b]!;
+        const nf = blocks.bad[b]!;
+        if (lo >= 0) visit(lo);
+        if (hi >= 0) visit(hi);
+        if (nf >= 0) visit(nf);
+      }
+      for (let i = lastBlock * blockSize; i < to; i += 1) visit(i);
+    } else {
+      for (let i = from; i < to; i += 1) visit(i);
     }
     const keep = [minI, maxI, bad].filter((i) => i >= 0).sort((a, b2) => a - b2);
     let prev = -1;
@@ -209,9 +290,10 @@ export function lttb(xs: ArrayLike<number>, ys: ArrayLike<number>, threshold: nu
   return out;
 }
 
-/** Points of a series for display: at most ~2·buckets, extremes kept. */
-export function displayPoints(series: Series, buckets = 600, values: ArrayLike<number> = series.y): Point[] {
-  return minMaxDownsample(series.x, values, buckets, 0, series.length);
+/** Points of a series for display: at most ~2·buckets, extremes kept. `smoothed` draws its values instead of y. */
+export function displayPoints(series: Series, buckets = 600, smoothed?: { values: ArrayLike<number>; extrema: BlockExtrema }): Point[] {
+  if (smoothed !== undefined) return minMaxDownsample(series.x, smoothed.values, buckets, 0, series.length, smoothed.extrema);
+  return minMaxDownsample(series.x, series.y, buckets, 0, series.length, series.length > buckets * 256 ? series.blocks() : null);
 }
 
 /** Points for a log-scale axis: drops values ≤ 0 and non-finite ones (a log axis cannot draw them). */

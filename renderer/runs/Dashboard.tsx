@@ -1,7 +1,7 @@
 // The dashboard tabs: live charts (step loss with smoothing, epoch loss/accuracy, LR, samples/s, overlays),
 // gradient health (per-layer grad norm and update ratio on log scales, histograms over time, warnings), results
 // (confusion matrix, sample predictions or predicted-vs-true scatter) and the run history.
-import { useMemo, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { CartesianGrid, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
 import type { RunInfo } from '../../shared/api';
 import { ChartCard, formatNumber, type ChartLine } from '../charts/ChartCard';
@@ -39,23 +39,47 @@ function useRuns(): { current: RunData | null; overlays: { run: RunData; color: 
   return { current, overlays };
 }
 
+/** `key`, changing at most once per `ms` (secondary charts need not redraw with every update). */
+function useThrottledKey(key: string, ms: number): string {
+  const [shown, setShown] = useState(key);
+  const last = useRef(0);
+  useEffect(() => {
+    if (key === shown) return;
+    const timer = setTimeout(() => {
+      last.current = Date.now();
+      setShown(key);
+    }, Math.max(0, last.current + ms - Date.now()));
+    return () => clearTimeout(timer);
+  }, [key, shown, ms]);
+  return shown;
+}
+
 const unitDomain: [number, number] = [0, 1];
 
 const shortId = (run: RunData): string => run.info?.id.slice(-6) ?? 'run';
 
 function ChartsTab() {
+  // bench/dashboard times render start → commit → next frame of this tab ("charts-redraw" measures).
+  performance.clearMarks('charts-render');
+  performance.mark('charts-render');
+  useLayoutEffect(() => {
+    // Observers see the entry; the buffer does not grow over a long run.
+    performance.measure('charts-commit', 'charts-render');
+    performance.clearMeasures('charts-commit');
+  });
   const { current, overlays } = useRuns();
   const [smoothing, setSmoothing] = useState(0.6);
   const [smoother] = useState(() => new Map<RunData, SmoothedSeries>());
   const runs = useMemo(() => [...(current !== null ? [{ run: current, color: palette[0]! }] : []), ...overlays], [current, overlays]);
-  const smooth = (run: RunData): Float64Array => {
+  const smoothing_ = (run: RunData): SmoothedSeries => {
     let s = smoother.get(run);
     if (s === undefined) {
       s = new SmoothedSeries();
       smoother.set(run, s);
     }
-    return s.values(run.loss, smoothing);
+    return s;
   };
+  const smooth = (run: RunData): Float64Array => smoothing_(run).values(run.loss, smoothing);
   // Each chart recomputes (and re-renders) only when its own series grew: recharts redraws are the main thread's cost.
   const runKey = runs.map(({ run }) => run.info?.id ?? '').join();
   const stepKey = `${runKey}|${runs.map(({ run }) => run.loss.length).join()}`;
@@ -64,8 +88,9 @@ function ChartsTab() {
     const lines: ChartLine[] = [];
     runs.forEach(({ run, color }, i) => {
       const label = i === 0 && run === current ? 'loss' : shortId(run);
-      if (i === 0 && run === current) lines.push({ id: `${label}-raw`, name: 'raw', color, points: displayPoints(run.loss, 400), faint: true, hideLegend: true });
-      lines.push({ id: `${run.info?.id ?? i}-smooth`, name: smoothing > 0 ? `${label} (smoothed)` : label, color, points: displayPoints(run.loss, 400, smooth(run)) });
+      if (i === 0 && run === current) lines.push({ id: `${label}-raw`, name: 'raw', color, points: displayPoints(run.loss, 300), faint: true, hideLegend: true });
+      const values = smooth(run);
+      lines.push({ id: `${run.info?.id ?? i}-smooth`, name: smoothing > 0 ? `${label} (smoothed)` : label, color, points: displayPoints(run.loss, 300, { values, extrema: smoothing_(run).extrema }) });
     });
     return lines;
   }, [stepKey, smoothing]);
@@ -83,13 +108,14 @@ function ChartsTab() {
     });
   const epochLoss = useMemo(() => epochLines('loss'), [epochKey]);
   const epochAccuracy = useMemo(() => epochLines('accuracy'), [epochKey]);
+  const slowKey = useThrottledKey(stepKey, 1000);
   const lrLines = useMemo(
     () => runs.map(({ run, color }, i) => ({ id: String(i), name: shortId(run), color, points: displayPoints(run.lr, 150) })),
-    [stepKey],
+    [slowKey],
   );
   const rateLines = useMemo(
     () => runs.map(({ run, color }, i) => ({ id: String(i), name: shortId(run), color, points: displayPoints(run.samplesPerSec, 150) })),
-    [stepKey],
+    [slowKey],
   );
   if (current === null && overlays.length === 0) return <p className="dock-empty">Press ▶ Train (Ctrl/⌘+Enter) to start a run; its charts appear here live. Past runs are in History.</p>;
   const lossData = current?.loss;

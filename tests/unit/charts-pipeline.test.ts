@@ -1,7 +1,7 @@
 // The dashboard's chart data pipeline: downsampling keeps every extreme (and non-finite values), EMA smoothing matches
 // its formula (also when extended point by point), and the health thresholds classify gradient norms.
 import { describe, expect, it } from 'vitest';
-import { displayPoints, emaSmooth, lttb, minMaxDownsample, positiveOnly, Series, SmoothedSeries, toCsv } from '../../renderer/charts/series';
+import { BlockExtrema, displayPoints, emaSmooth, lttb, minMaxDownsample, positiveOnly, Series, SmoothedSeries, toCsv } from '../../renderer/charts/series';
 import { classifyGradNorm, defaultThresholds, healthByNode, modulePathOf, worst } from '../../renderer/runs/health';
 import { RunData } from '../../renderer/runs/runData';
 import { checkTraining, parseNumber, parseOptions } from '../../renderer/settings/validate';
@@ -57,6 +57,18 @@ describe('min/max downsampling', () => {
     expect(out.some((p) => p.y === Infinity)).toBe(true);
     expect(minMaxDownsample([1, 2, 3], [3, 1, 2], 50)).toEqual([{ x: 1, y: 3 }, { x: 2, y: 1 }, { x: 3, y: 2 }]);
     expect(minMaxDownsample([], [], 10)).toEqual([]);
+  });
+
+  it('gives the same points with block extremes as with a full scan, NaNs and ties included', () => {
+    const { xs, ys } = noisy(200_003, 3);
+    ys[70_001] = NaN;
+    ys[150_000] = -Infinity;
+    for (let i = 90_000; i < 90_300; i += 1) ys[i] = 0.5; // a flat run: ties
+    const blocks = new BlockExtrema(64).update(ys, 100_000).update(ys, ys.length);
+    expect(blocks.blocks).toBe(Math.floor(200_003 / 64));
+    for (const buckets of [50, 300, 1000]) {
+      expect(minMaxDownsample(xs, ys, buckets, 0, ys.length, blocks)).toEqual(minMaxDownsample(xs, ys, buckets));
+    }
   });
 
   it('downsamples 1,000,000 points in well under the 50 ms redraw budget', () => {
