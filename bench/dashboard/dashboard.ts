@@ -6,6 +6,8 @@
 //
 // NOTE: the page is served by the real browser-mode server (token URL) but never opens its WebSocket: connectApi()
 // prefers window.netwright, which the init script defines.
+/// <reference lib="dom" />
+// (the page-side functions below run in Chromium)
 import { chromium } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
