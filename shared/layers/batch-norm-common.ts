@@ -46,7 +46,8 @@ state_dict: \`weight\` (ones), \`bias\` (zeros), buffers \`running_mean\` (zeros
         [c.inputs['input'] ?? ''],
         ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked'].map((name) => c.tensor(name)),
         [c.outputs['out'] ?? ''],
-        { momentum: c.params.values['momentum'] === null ? null : c.params.float('momentum'), eps: c.params.float('eps'), training: true },
+        // NOTE: momentum None (cumulative average) must reach the op: a dropped attr would mean 0.1.
+        { momentum: c.params.values['momentum'] === null ? 'none' : c.params.float('momentum'), eps: c.params.float('eps'), training: true },
       ),
     ],
     torch: torchModule(`nn.${title}`, params, ['num_features']),
