@@ -8,6 +8,7 @@ import {
   useConnection,
   useNodesInitialized,
   useReactFlow,
+  useStore,
   type Connection,
   type Edge,
   type EdgeChange,
@@ -25,6 +26,7 @@ import type { Selection } from '../store/editor';
 import { addNode, checkConnection, collapsedAncestor, connect, moveNodes, nodeSize, type ConnectionCheck, type Endpoint, type Point } from '../store/graphOps';
 import { GroupNode, LayerNode, type GroupFlowNode, type LayerFlowNode, type LayerNodeData } from './LayerNode';
 import { formatCount, keyParams, nodeWeights, outputText, parameterCount } from './nodeView';
+import './canvas.css';
 
 export type Sizes = Map<string, { width: number; height: number }>;
 
@@ -48,10 +50,20 @@ export interface CanvasProps {
 }
 
 const nodeTypes = { layer: LayerNode, 'group-box': GroupNode };
+// NOTE: props of <ReactFlow> are constants: xyflow copies each into its store, and a new array or object every
+// render (defaultEdgeOptions above all) re-renders every edge on every drag frame.
+const snapGrid: [number, number] = [20, 20];
+const multiSelectionKeys = ['Shift', 'Meta', 'Control'];
+const proOptions = { hideAttribution: true };
 const groupPadding = 20;
 const groupLabel = 30;
 
 type FlowNode = LayerFlowNode | GroupFlowNode;
+
+/** The nodes' ids and group memberships, as one string (the display map changes only with it). */
+function memberKey(project: Project): string {
+  return project.graph.nodes.map((node) => `${node.id}:${node.group ?? ''}`).join('|');
+}
 
 /** Per-node display data, reused while the node and its analysis are unchanged (so drags do not re-render every node). */
 function useNodeData(project: Project, analysis: GraphAnalysis, errors: ReadonlyMap<string, GraphError[]>): Map<string, LayerNodeData> {
@@ -127,25 +139,40 @@ function groupBoxes(project: Project, sizes: Sizes): Map<string, Box> {
 
 export function Canvas(props: CanvasProps) {
   const { project, analysis, errors, selection, sizes, onEdit, onDrag, onDragEnd, onSelect, onNotice } = props;
+  // NOTE: while a node is dragged its positions live here, not in the project: the app (inspector, summary, training
+  // dock) does not re-render every frame, and the move reaches the project (one undo step) when the drag ends.
+  const [overlay, setOverlay] = useState<ReadonlyMap<string, Point> | null>(null);
+  const overlayRef = useRef(overlay);
+  overlayRef.current = overlay;
+  const view = useMemo(() => (overlay === null ? project : moveNodes(project, overlay)), [project, overlay]);
   const [measureTick, setMeasureTick] = useState(0);
   const instance = useRef<ReactFlowInstance | null>(null);
   const nodeData = useNodeData(project, analysis, errors);
+  const layerNodeCache = useRef(new Map<string, LayerFlowNode>());
+  const edgeCache = useRef(new Map<string, Edge>());
   const toggleGroup = useCallback(
     (id: string) => onEdit((current) => ({ ...current, ui: { ...current.ui, collapsedGroups: current.ui.collapsedGroups.includes(id) ? current.ui.collapsedGroups.filter((item) => item !== id) : [...current.ui.collapsedGroups, id] } })),
     [onEdit],
   );
 
-  const { nodes, boxes, displayOf } = useMemo(() => {
+  // node id → the id it shows as (itself or a collapsed group); positions do not matter, so a drag keeps it.
+  const displayOf = useMemo(() => {
+    const display = new Map<string, string>();
+    for (const node of project.graph.nodes) display.set(node.id, collapsedAncestor(project, node) ?? node.id);
+    return display;
+  }, [project.graph.groups, project.ui.collapsedGroups, memberKey(project)]);
+
+  const { nodes, boxes } = useMemo(() => {
+    const project = view;
     const selectedNodes = new Set(selection.nodes);
     const selectedGroups = new Set(selection.groups);
-    const display = new Map<string, string>(); // node id → the id it shows as (itself or a collapsed group)
+    const display = displayOf;
     const flow: FlowNode[] = [];
     const boxMap = groupBoxes(project, sizes.current);
     const groupErrors = new Map<string, number>();
     for (const node of project.graph.nodes) {
-      const hiddenIn = collapsedAncestor(project, node);
-      display.set(node.id, hiddenIn ?? node.id);
-      if (hiddenIn !== null) groupErrors.set(hiddenIn, (groupErrors.get(hiddenIn) ?? 0) + (errors.get(node.id)?.length ?? 0));
+      const hiddenIn = display.get(node.id) ?? node.id;
+      if (hiddenIn !== node.id) groupErrors.set(hiddenIn, (groupErrors.get(hiddenIn) ?? 0) + (errors.get(node.id)?.length ?? 0));
     }
     const collapsed = new Set(project.ui.collapsedGroups);
     for (const group of project.graph.groups) {
@@ -178,47 +205,71 @@ export function Canvas(props: CanvasProps) {
         ...(measured !== undefined ? { measured } : {}),
       });
     }
+    const reuse = new Map<string, LayerFlowNode>();
     for (const node of project.graph.nodes) {
       const data = nodeData.get(node.id);
       if (data === undefined) continue;
       const measured = sizes.current.get(node.id);
-      flow.push({
-        id: node.id,
-        type: 'layer',
-        position: node.position,
-        data,
-        selected: selectedNodes.has(node.id),
-        hidden: display.get(node.id) !== node.id,
-        ariaLabel: `${data.title} ${data.name}`,
-        ...(measured !== undefined ? { measured } : {}),
-      });
+      const selected = selectedNodes.has(node.id);
+      const hidden = display.get(node.id) !== node.id;
+      // NOTE: xyflow rebuilds (and re-renders) every node whose object changed; a drag must change one object only.
+      const old = layerNodeCache.current.get(node.id);
+      const same = old !== undefined && old.position === node.position && old.data === data && old.selected === selected && old.hidden === hidden && old.measured === measured;
+      const next: LayerFlowNode = same
+        ? old
+        : {
+            id: node.id,
+            type: 'layer',
+            position: node.position,
+            data,
+            selected,
+            hidden,
+            ariaLabel: `${data.title} ${data.name}`,
+            ...(measured !== undefined ? { measured } : {}),
+          };
+      reuse.set(node.id, next);
+      flow.push(next);
     }
-    return { nodes: flow, boxes: boxMap, displayOf: display };
+    layerNodeCache.current = reuse;
+    return { nodes: flow, boxes: boxMap };
     // measureTick: new sizes change group boxes and must reach xyflow
-  }, [project, nodeData, selection, errors, toggleGroup, measureTick, sizes]);
+  }, [view, displayOf, nodeData, selection, errors, toggleGroup, measureTick, sizes]);
 
   const edges = useMemo(() => {
     const selectedEdges = new Set(selection.edges);
     const errorEdges = new Set(analysis.errors.map((error) => error.edge).filter((id): id is string => id !== undefined));
     const flow: Edge[] = [];
+    const reuse = new Map<string, Edge>();
     for (const edge of project.graph.edges) {
       const source = displayOf.get(edge.source.node);
       const target = displayOf.get(edge.target.node);
       if (source === undefined || target === undefined || source === target) continue;
       const info = analysis.nodes.get(edge.source.node)?.outputs[edge.source.port];
       const label = info === undefined ? undefined : formatShape(info.shape);
-      flow.push({
+      const selected = selectedEdges.has(edge.id);
+      const error = errorEdges.has(edge.id);
+      const old = edgeCache.current.get(edge.id);
+      if (old !== undefined && old.source === source && old.target === target && old.label === label && old.selected === selected && (old.className === 'edge-error') === error && old.data?.['edge'] === edge) {
+        reuse.set(edge.id, old);
+        flow.push(old);
+        continue;
+      }
+      const next: Edge = {
+        data: { edge },
         id: edge.id,
         source,
         target,
         sourceHandle: source === edge.source.node ? edge.source.port : 'out',
         targetHandle: target === edge.target.node ? edge.target.port : 'in',
-        selected: selectedEdges.has(edge.id),
-        ...(errorEdges.has(edge.id) ? { className: 'edge-error' } : {}),
+        selected,
+        ...(error ? { className: 'edge-error' } : {}),
         ariaLabel: `Edge from ${edge.source.node}.${edge.source.port} to ${edge.target.node}.${edge.target.port}${label !== undefined ? `, ${label}` : ''}`,
         ...(label !== undefined ? { label, labelBgPadding: [4, 2] as [number, number], labelBgBorderRadius: 4, labelShowBg: true } : {}),
-      });
+      };
+      reuse.set(edge.id, next);
+      flow.push(next);
     }
+    edgeCache.current = reuse;
     return flow;
   }, [project.graph.edges, analysis, selection.edges, displayOf]);
 
@@ -231,7 +282,8 @@ export function Canvas(props: CanvasProps) {
       let selectionChanged = false;
       const nodeSel = new Set(selection.nodes);
       const groupSel = new Set(selection.groups);
-      const groupIds = new Set(project.graph.groups.map((group) => group.id));
+      const current = view;
+      const groupIds = new Set(current.graph.groups.map((group) => group.id));
       for (const change of changes) {
         if (change.type === 'dimensions' && change.dimensions !== undefined) {
           const old = sizes.current.get(change.id);
@@ -248,8 +300,8 @@ export function Canvas(props: CanvasProps) {
                 const dx = change.position.x - (box.x - groupPadding);
                 const dy = change.position.y - (box.y - groupPadding - groupLabel);
                 const members = new Set([change.id]);
-                for (const group of project.graph.groups) if (group.parent !== undefined && members.has(group.parent)) members.add(group.id);
-                for (const node of project.graph.nodes) {
+                for (const group of current.graph.groups) if (group.parent !== undefined && members.has(group.parent)) members.add(group.id);
+                for (const node of current.graph.nodes) {
                   if (node.group !== undefined && members.has(node.group) && !positions.has(node.id)) positions.set(node.id, { x: node.position.x + dx, y: node.position.y + dy });
                 }
               }
@@ -265,12 +317,23 @@ export function Canvas(props: CanvasProps) {
         }
       }
       if (measured) setMeasureTick((tick) => tick + 1);
-      if (positions.size > 0) onDrag((current) => moveNodes(current, positions));
-      if (dragEnded) onDragEnd();
-      else if (positions.size > 0 && !dragging) onDragEnd();
+      if (positions.size > 0 && dragging && !dragEnded) {
+        const next = new Map(overlayRef.current ?? []);
+        for (const [id, point] of positions) next.set(id, point);
+        overlayRef.current = next;
+        setOverlay(next);
+      } else if (positions.size > 0 || dragEnded) {
+        // The drag ended (or a keyboard move): the positions reach the project as one undo step.
+        const moved = new Map(overlayRef.current ?? []);
+        for (const [id, point] of positions) moved.set(id, point);
+        overlayRef.current = null;
+        setOverlay(null);
+        if (moved.size > 0) onDrag((project) => moveNodes(project, moved));
+        onDragEnd();
+      }
       if (selectionChanged) onSelect({ nodes: [...nodeSel], edges: selection.edges, groups: [...groupSel] });
     },
-    [selection, project.graph, boxes, sizes, onDrag, onDragEnd, onSelect],
+    [selection, view, boxes, sizes, onDrag, onDragEnd, onSelect],
   );
 
   const onEdgesChange = useCallback(
@@ -374,19 +437,17 @@ export function Canvas(props: CanvasProps) {
         onInit={onInit}
         colorMode={props.colorMode}
         snapToGrid={props.snap}
-        snapGrid={[20, 20]}
+        snapGrid={snapGrid}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
-        multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
+        multiSelectionKeyCode={multiSelectionKeys}
         connectionRadius={28}
         minZoom={0.1}
         maxZoom={2.5}
-        onlyRenderVisibleElements
-        defaultEdgeOptions={{ type: 'default' }}
-        proOptions={{ hideAttribution: true }}
+        proOptions={proOptions}
         aria-label="Network graph"
       >
-        <Background variant={props.snap ? BackgroundVariant.Lines : BackgroundVariant.Dots} gap={20} />
+        <CanvasBackground snap={props.snap} />
         <Controls position="bottom-left" aria-label="Zoom controls" />
         <MiniMap position="bottom-right" pannable zoomable ariaLabel="Canvas overview" nodeColor={miniMapColor} nodeStrokeWidth={2} />
         <ConnectionHint check={check} />
@@ -399,6 +460,16 @@ export function Canvas(props: CanvasProps) {
       )}
     </section>
   );
+}
+
+/**
+ * The dot (or snap-grid line) background, from 40% zoom up: further out the 20 px grid is a few pixels apart, reads as
+ * noise, and repainting a few hundred thousand dots on every pan frame is most of the frame.
+ */
+function CanvasBackground({ snap }: { snap: boolean }) {
+  const near = useStore((state) => state.transform[2] >= 0.4);
+  if (!near) return null;
+  return <Background variant={snap ? BackgroundVariant.Lines : BackgroundVariant.Dots} gap={20} />;
 }
 
 /** Fits the view after a request, as soon as xyflow has measured every node. */
