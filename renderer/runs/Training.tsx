@@ -290,7 +290,7 @@ export function TrainingDock() {
               {info.state}
             </span>
             <div className="progress" role="progressbar" aria-label="Run progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(progress * 100)}>
-              <div className="progress-fill" style={{ width: `${Math.min(100, progress * 100)}%` }} />
+              <div className="progress-fill" style={{ transform: `scaleX(${Math.min(1, Math.max(0, progress))})` }} />
             </div>
             <span className="run-numbers">
               epoch {Math.min(epochNow, epochs)}/{epochs} · step {step?.step ?? info.step}
