@@ -3,7 +3,7 @@
 // (confusion matrix, sample predictions or predicted-vs-true scatter) and the run history.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { CartesianGrid, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
-import type { RunInfo } from '../../shared/api';
+import { isFinalRunState, type RunInfo } from '../../shared/api';
 import { ChartCard, formatNumber, type ChartLine } from '../charts/ChartCard';
 import { downloadText } from '../charts/export';
 import { HistogramHeatmap } from '../charts/HistogramHeatmap';
@@ -494,7 +494,8 @@ function HistoryTab() {
   const { store, project, notify } = useTraining();
   const [all, setAll] = useState(false);
   const runs = store.history.filter((r) => all || r.projectName === project.name);
-  const duration = (r: RunInfo): string => (r.endedAt !== undefined ? formatDuration((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000) : 'running');
+  const duration = (r: RunInfo): string =>
+    r.endedAt !== undefined ? formatDuration((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000) : isFinalRunState(r.state) ? '–' : 'running';
   const fail = (error: unknown): void => notify(error instanceof Error ? error.message : String(error), 'error');
   return (
     <div className="history">
