@@ -395,10 +395,18 @@ export function collapsedAncestor(project: Project, node: GraphNode): string | n
 
 // ---- layout -------------------------------------------------------------------------------------
 
-/** Left-to-right layered layout (dagre); `sizes` are measured node sizes where known. */
+/** Gaps of the auto-layout: `rank` between columns leaves room for an edge's shape label (`[N, 16, 5, 5]`). */
+export const layoutGaps = { rank: 130, node: 50, row: 100 };
+
+/**
+ * Left-to-right layered layout (dagre); `sizes` are measured node sizes where known. A long chain (LeNet: 15 ranks)
+ * would be one row far wider than the window, so its ranks wrap into rows, read left to right then down, about 7:5
+ * overall, so a fitted view stays readable. A group is never split across rows (its box would cover the rows
+ * between): rows get longer until every group fits in one.
+ */
 export function autoLayout(project: Project, sizes: ReadonlyMap<string, { width: number; height: number }> = new Map()): Project {
   const graph = new graphlib.Graph();
-  graph.setGraph({ rankdir: 'LR', nodesep: 50, ranksep: 120, marginx: 0, marginy: 0 });
+  graph.setGraph({ rankdir: 'LR', nodesep: layoutGaps.node, ranksep: layoutGaps.rank, marginx: 0, marginy: 0 });
   graph.setDefaultEdgeLabel(() => ({}));
   for (const node of project.graph.nodes) {
     const size = sizes.get(node.id) ?? nodeSize;
@@ -408,11 +416,63 @@ export function autoLayout(project: Project, sizes: ReadonlyMap<string, { width:
     if (graph.hasNode(edge.source.node) && graph.hasNode(edge.target.node)) graph.setEdge(edge.source.node, edge.target.node);
   }
   layout(graph);
-  const positions = new Map<string, Point>();
+  type Laid = { id: string; x: number; y: number; width: number; height: number };
+  const laid: Laid[] = [];
   for (const node of project.graph.nodes) {
-    const laid = graph.node(node.id) as { x: number; y: number; width: number; height: number } | undefined;
-    if (laid === undefined) continue;
-    positions.set(node.id, { x: Math.round(laid.x - laid.width / 2), y: Math.round(laid.y - laid.height / 2) });
+    const box = graph.node(node.id) as { x: number; y: number; width: number; height: number } | undefined;
+    if (box !== undefined) laid.push({ id: node.id, x: box.x - box.width / 2, y: box.y - box.height / 2, width: box.width, height: box.height });
   }
+  const positions = new Map<string, Point>();
+  // Every group a node is in, directly or through nested groups.
+  const parents = new Map(project.graph.groups.map((group) => [group.id, group.parent]));
+  const memberOf = new Map<string, string[]>();
+  for (const node of project.graph.nodes) {
+    const chain: string[] = [];
+    for (let group = node.group; group !== undefined && !chain.includes(group); group = parents.get(group)) chain.push(group);
+    memberOf.set(node.id, chain);
+  }
+  for (const item of wrapRanks(laid, (id) => memberOf.get(id) ?? [])) positions.set(item.id, { x: Math.round(item.x), y: Math.round(item.y) });
   return moveNodes(project, positions);
+}
+
+/** Folds the columns (ranks) of a left-to-right layout into rows when that brings it nearer 16:10. */
+function wrapRanks<T extends { id: string; x: number; y: number; width: number; height: number }>(laid: readonly T[], groupsOf: (id: string) => readonly string[]): T[] {
+  if (laid.length === 0) return [...laid];
+  // Ranks: nodes whose left edges line up (dagre centres each rank on one x).
+  const ranks: T[][] = [];
+  for (const item of [...laid].sort((a, b) => a.x + a.width / 2 - (b.x + b.width / 2))) {
+    const last = ranks[ranks.length - 1];
+    const first = last?.[0];
+    if (last !== undefined && first !== undefined && Math.abs(first.x + first.width / 2 - (item.x + item.width / 2)) < 1) last.push(item);
+    else ranks.push([item]);
+  }
+  const top = Math.min(...laid.map((item) => item.y));
+  const height = Math.max(...laid.map((item) => item.y + item.height)) - top;
+  const columnWidth = Math.max(...laid.map((item) => item.width)) + layoutGaps.rank;
+  const rowHeight = height + layoutGaps.row;
+  // Columns per row so that width ≈ 1.4 × height (the canvas between palette and inspector): cols · columnWidth = 1.4 · (ranks / cols) · rowHeight.
+  let columns = Math.max(4, Math.ceil(Math.sqrt((1.4 * ranks.length * rowHeight) / columnWidth)));
+  const splitsGroup = (count: number): boolean => {
+    const rowOf = new Map<string, number>();
+    return ranks.some((rank, index) =>
+      rank.some((item) =>
+        groupsOf(item.id).some((group) => {
+          const row = Math.floor(index / count);
+          if ((rowOf.get(group) ?? row) !== row) return true;
+          rowOf.set(group, row);
+          return false;
+        }),
+      ),
+    );
+  };
+  while (columns < ranks.length && splitsGroup(columns)) columns += 1;
+  if (ranks.length <= columns + 1) return [...laid];
+  const result: T[] = [];
+  ranks.forEach((rank, index) => {
+    const row = Math.floor(index / columns);
+    const column = index % columns;
+    const rankLeft = Math.min(...rank.map((item) => item.x));
+    for (const item of rank) result.push({ ...item, x: column * columnWidth + (item.x - rankLeft), y: row * rowHeight + (item.y - top) });
+  });
+  return result;
 }

@@ -10,7 +10,7 @@ import { parseParam } from '../../renderer/inspector/params';
 import { Palette, searchPalette } from '../../renderer/palette/Palette';
 import { errorsByNode, keyParams } from '../../renderer/canvas/nodeView';
 import { editorReducer, initialEditor, isDirty } from '../../renderer/store/editor';
-import { addNode, autoLayout, checkConnection, connect, copyNodes, groupNodes, pasteNodes, setParam } from '../../renderer/store/graphOps';
+import { addNode, autoLayout, nodeSize, checkConnection, connect, copyNodes, groupNodes, pasteNodes, setParam } from '../../renderer/store/graphOps';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -151,9 +151,17 @@ describe('editor and graph edits', () => {
     const grouped = groupNodes(source, new Set(['conv1', 'relu1', 'pool1']), 'features');
     expect(grouped?.project.graph.groups[0]).toMatchObject({ name: 'features', kind: 'sequential' });
     expect(analyzeGraph(grouped?.project.graph ?? source.graph).paths.get('conv1')).toBe('features.0');
+    // Auto-layout wraps LeNet's long chain into rows (a fitted view of one 15-node row is unreadable), left to right.
     const laid = autoLayout(source);
     const xs = laid.graph.nodes.map((node) => node.position.x);
-    expect(new Set(xs).size).toBeGreaterThan(5);
+    const ys = laid.graph.nodes.map((node) => node.position.y);
+    expect(new Set(xs).size).toBeGreaterThan(3);
+    const width = Math.max(...xs) - Math.min(...xs) + nodeSize.width;
+    const height = Math.max(...ys) - Math.min(...ys) + nodeSize.height;
+    expect(width / height).toBeLessThan(2.5);
+    const at = (id: string) => laid.graph.nodes.find((node) => node.id === id)?.position ?? { x: Number.NaN, y: Number.NaN };
+    expect(at('conv1').x).toBeLessThan(at('relu1').x);
+    expect(at('fc3').y).toBeGreaterThan(at('conv1').y);
     const analysis = analyzeGraph(setParam(source, 'conv1', 'out_channels', 8).graph);
     const conv1 = analysis.nodes.get('conv1');
     expect(conv1 !== undefined && keyParams(conv1.spec, conv1.params)).toBe('1→8 k5 p2');
