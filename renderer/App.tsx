@@ -5,7 +5,7 @@ import { toErrorInfo, type Api, type RecentProject, type Recovery, type SampleIn
 import { analyzeGraph, parseProject, serializeProject, type Graph, type GraphAnalysis, type Project } from '../shared/graph';
 import { layers } from '../shared/layers';
 import { useAppInfo, useEngineStatus } from './api/hooks';
-import { Canvas, type Sizes } from './canvas/Canvas';
+import { Canvas, type FitRequest, type NoticeAction, type Sizes } from './canvas/Canvas';
 import { errorsByNode } from './canvas/nodeView';
 import { FileDialog } from './files/FileDialog';
 import { Inspector } from './inspector/Inspector';
@@ -19,11 +19,12 @@ import { editorReducer, emptySelection, initialEditor, isDirty, type Selection }
 import { addNode, autoLayout, copyNodes, groupNodes, nodeSize, pasteNodes, removeItems, ungroup } from './store/graphOps';
 import { ModelSummary } from './summary/ModelSummary';
 import { TrainingDock, TrainingProvider } from './runs/Training';
+import { MenuTraining } from './shell/MenuTraining';
 
 const paletteItems: readonly PaletteItem[] = layers.map((spec) => ({ id: spec.id, title: spec.title, category: spec.category, summary: spec.summary }));
 
 type Theme = 'light' | 'dark';
-type Notice = { id: number; text: string; kind: 'info' | 'error' };
+type Notice = { id: number; text: string; kind: 'info' | 'error'; action?: NoticeAction };
 type Dialog =
   | { kind: 'file'; mode: 'open' | 'save' }
   | { kind: 'confirm'; title: string; message: string; actions: { label: string; primary?: boolean; run: () => void }[] }
@@ -85,10 +86,10 @@ export function App({ api }: { api: Api }) {
   const errors = useMemo(() => (analysis === null ? new Map() : errorsByNode(analysis)), [analysis]);
   const dirty = isDirty(state);
 
-  const notify = useCallback((text: string, kind: Notice['kind'] = 'info') => {
+  const notify = useCallback((text: string, kind: Notice['kind'] = 'info', action?: NoticeAction) => {
     const id = Date.now() + Math.random();
-    setNotices((list) => [...list.slice(-2), { id, text, kind }]);
-    setTimeout(() => setNotices((list) => list.filter((notice) => notice.id !== id)), kind === 'error' ? 7000 : 3500);
+    setNotices((list) => [...list.slice(-2), { id, text, kind, ...(action !== undefined ? { action } : {}) }]);
+    setTimeout(() => setNotices((list) => list.filter((notice) => notice.id !== id)), action !== undefined ? 12000 : kind === 'error' ? 7000 : 3500);
   }, []);
   const fail = useCallback((error: unknown) => notify(`${toErrorInfo(error).code}: ${toErrorInfo(error).message}`, 'error'), [notify]);
 
@@ -111,8 +112,9 @@ export function App({ api }: { api: Api }) {
   const onDragEnd = useCallback(() => dispatch({ type: 'dragEnd' }), []);
   const onSelect = useCallback((selection: Selection) => dispatch({ type: 'select', selection }), []);
 
-  const [fitRequest, setFitRequest] = useState(0);
-  const fitSoon = useCallback(() => setFitRequest((count) => count + 1), []);
+  const [fitRequest, setFitRequest] = useState<FitRequest>({ count: 0, viewport: null });
+  /** Fits the graph in view once measured, or shows `viewport` (a file's saved view) instead. */
+  const fitSoon = useCallback((viewport: FitRequest['viewport'] = null) => setFitRequest((request) => ({ count: request.count + 1, viewport })), []);
 
   const canvasCentre = useCallback((): { x: number; y: number } => {
     const element = document.querySelector('.canvas');
@@ -143,7 +145,12 @@ export function App({ api }: { api: Api }) {
         sizes.current.clear();
         dispatch({ type: 'load', project: parsed.project, path, clean: clean && parsed.migrations.length === 0 });
         if (parsed.migrations.length > 0) notify(`Updated from an older file format (${parsed.migrations.join(', ')}); save to keep the update.`);
-        fitSoon();
+        // The view and selection saved with the file (a file that never had one, e.g. a sample, is fitted).
+        const { ui, graph } = parsed.project;
+        const saved = ui.selection;
+        if (saved.length > 0) dispatch({ type: 'select', selection: { nodes: graph.nodes.filter((node) => saved.includes(node.id)).map((node) => node.id), edges: [], groups: graph.groups.filter((group) => saved.includes(group.id)).map((group) => group.id) } });
+        const isDefault = ui.viewport.x === 0 && ui.viewport.y === 0 && ui.viewport.zoom === 1;
+        fitSoon(isDefault ? null : ui.viewport);
       } catch (error: unknown) {
         fail(error);
       }
@@ -175,10 +182,12 @@ export function App({ api }: { api: Api }) {
 
   const writeTo = useCallback(
     async (path: string, overwrite: boolean, after?: () => void): Promise<void> => {
-      const current = stateRef.current.project;
+      const { project: current, selection } = stateRef.current;
       if (current === null) return;
+      // The file keeps the view and selection (not an edit: they are not undoable and do not make the project dirty).
+      const text = serializeProject({ ...current, ui: { ...current.ui, viewport: flow.current?.getViewport() ?? current.ui.viewport, selection: [...selection.nodes, ...selection.groups] } });
       try {
-        const saved = overwrite ? await api.saveProject(path, serializeProject(current)) : await api.saveProjectAs(path, serializeProject(current), { overwrite: false });
+        const saved = overwrite ? await api.saveProject(path, text) : await api.saveProjectAs(path, text, { overwrite: false });
         dispatch({ type: 'saved', path: saved.path, project: current });
         void api.writeRecovery(null, null).catch(() => undefined);
         notify(`Saved ${saved.path}`);
@@ -254,6 +263,39 @@ export function App({ api }: { api: Api }) {
     }, 1500);
     return () => clearTimeout(timer);
   }, [api, project, dirty]);
+
+  // The desktop menu (File, Edit; Run is handled by <MenuTraining> inside the dashboard's provider).
+  useEffect(
+    () =>
+      api.on('menuCommand', ({ command, path }) => {
+        const hasProject = stateRef.current.project !== null;
+        switch (command) {
+          case 'new':
+            return newProject();
+          case 'open':
+            return path === null ? open() : guard(() => openPath(path), 'open another project');
+          case 'save':
+            return hasProject ? save() : undefined;
+          case 'saveAs':
+            // main's native dialog already asked before replacing a file
+            return !hasProject ? undefined : path === null ? saveAs() : void writeTo(path, true);
+          case 'undo':
+            return dispatch({ type: 'undo' });
+          case 'redo':
+            return dispatch({ type: 'redo' });
+          case 'train':
+          case 'pause':
+          case 'stop':
+            return hasProject ? undefined : notify('Open a project to train it.', 'info');
+          case 'importCheckpoint':
+          case 'exportCheckpoint':
+          case 'exportPyTorch':
+          case 'exportOnnx':
+            return notify(`${command}: not available yet (the host offers no import/export call to the window).`, 'error');
+        }
+      }),
+    [api, guard, newProject, notify, open, openPath, save, saveAs, writeTo],
+  );
 
   useEffect(() => {
     const beforeUnload = (event: BeforeUnloadEvent): void => {
@@ -441,6 +483,7 @@ export function App({ api }: { api: Api }) {
       ) : (
         <ReactFlowProvider>
           <TrainingProvider api={api} project={project} analysis={analysis} onEdit={edit} onNotice={notify}>
+          <MenuTraining api={api} />
           <main className={`workspace${showSummary ? ' with-summary' : ''}`}>
             <Palette items={paletteItems} onAdd={addAtCentre} />
             <Canvas
@@ -472,6 +515,18 @@ export function App({ api }: { api: Api }) {
         {notices.map((notice) => (
           <div key={notice.id} className={`notice ${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'}>
             {notice.text}
+            {notice.action !== undefined && (
+              <button
+                type="button"
+                className="fix-button notice-action"
+                onClick={() => {
+                  notice.action?.run();
+                  setNotices((list) => list.filter((item) => item.id !== notice.id));
+                }}
+              >
+                {notice.action.label}
+              </button>
+            )}
           </div>
         ))}
       </div>
@@ -526,6 +581,16 @@ export function App({ api }: { api: Api }) {
                   <kbd>Shift</kbd> + click / drag
                 </td>
                 <td>Add to the selection / box-select</td>
+              </tr>
+              <tr>
+                <td>
+                  <kbd>←↑→↓</kbd> (<kbd>Shift</kbd> for more)
+                </td>
+                <td>Move the selected nodes</td>
+              </tr>
+              <tr>
+                <td>Inspector › Connect to…</td>
+                <td>Connect the selected node’s output from the keyboard</td>
               </tr>
               <tr>
                 <td>

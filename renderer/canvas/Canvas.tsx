@@ -17,6 +17,7 @@ import {
   type Node,
   type NodeChange,
   type ReactFlowInstance,
+  type Viewport,
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MutableRefObject } from 'react';
 import type { GraphAnalysis, GraphError, Project } from '../../shared/graph';
@@ -29,6 +30,15 @@ import { formatCount, keyParams, nodeWeights, outputText, parameterCount } from 
 import './canvas.css';
 
 export type Sizes = Map<string, { width: number; height: number }>;
+export interface FitRequest {
+  count: number;
+  /** a saved view to show instead of fitting */
+  viewport: Viewport | null;
+}
+export interface NoticeAction {
+  label: string;
+  run: () => void;
+}
 
 export interface CanvasProps {
   project: Project;
@@ -43,10 +53,11 @@ export interface CanvasProps {
   onDrag: (edit: (project: Project) => Project) => void;
   onDragEnd: () => void;
   onSelect: (selection: Selection) => void;
-  onNotice: (text: string, kind: 'info' | 'error') => void;
+  /** a notice; `action` is a button on it (a refused connection's fix, e.g. "Insert Flatten") */
+  onNotice: (text: string, kind: 'info' | 'error', action?: NoticeAction) => void;
   onInit: (instance: ReactFlowInstance) => void;
-  /** bump to fit the graph in view once its nodes are measured (after a load or auto-layout) */
-  fitRequest: number;
+  /** a new request fits the graph in view once its nodes are measured (after a load or auto-layout), or shows its viewport */
+  fitRequest: FitRequest;
 }
 
 const nodeTypes = { layer: LayerNode, 'group-box': GroupNode };
@@ -55,6 +66,7 @@ const nodeTypes = { layer: LayerNode, 'group-box': GroupNode };
 const snapGrid: [number, number] = [20, 20];
 const multiSelectionKeys = ['Shift', 'Meta', 'Control'];
 const proOptions = { hideAttribution: true };
+const arrowDeltas: Readonly<Record<string, Point>> = { ArrowLeft: { x: -1, y: 0 }, ArrowRight: { x: 1, y: 0 }, ArrowUp: { x: 0, y: -1 }, ArrowDown: { x: 0, y: 1 } };
 const groupPadding = 20;
 const groupLabel = 30;
 
@@ -361,6 +373,14 @@ export function Canvas(props: CanvasProps) {
     [project, analysis],
   );
 
+  const refuse = useCallback(
+    (result: Extract<ConnectionCheck, { ok: false }>) => {
+      const fix = result.fix;
+      onNotice(result.message, 'error', fix === undefined ? undefined : { label: fix.label, run: () => onEdit(fix.apply) });
+    },
+    [onEdit, onNotice],
+  );
+
   const isValidConnection: IsValidConnection = useCallback((connection) => check(connection)?.ok ?? false, [check]);
 
   const onConnect = useCallback(
@@ -368,7 +388,7 @@ export function Canvas(props: CanvasProps) {
       const result = check(connection);
       if (result === null || connection.sourceHandle == null || connection.targetHandle == null) return;
       if (!result.ok) {
-        onNotice(result.message, 'error');
+        refuse(result);
         return;
       }
       const source: Endpoint = { node: connection.source, port: connection.sourceHandle };
@@ -376,7 +396,7 @@ export function Canvas(props: CanvasProps) {
       onEdit((current) => connect(current, source, target));
       if (result.replaces !== null) onNotice(result.message, 'info');
     },
-    [check, onEdit, onNotice],
+    [check, onEdit, onNotice, refuse],
   );
 
   const onConnectEnd = useCallback(
@@ -384,9 +404,9 @@ export function Canvas(props: CanvasProps) {
       if (state.isValid !== false || state.fromHandle === null || state.toHandle === null) return;
       const [from, to] = state.fromHandle.type === 'source' ? [state.fromHandle, state.toHandle] : [state.toHandle, state.fromHandle];
       const result = check({ source: from.nodeId, sourceHandle: from.id ?? null, target: to.nodeId, targetHandle: to.id ?? null });
-      if (result !== null && !result.ok) onNotice(result.message, 'error');
+      if (result !== null && !result.ok) refuse(result);
     },
-    [check, onNotice],
+    [check, refuse],
   );
 
   const onDragOver = useCallback((event: DragEvent) => {
@@ -416,6 +436,38 @@ export function Canvas(props: CanvasProps) {
     },
     [],
   );
+
+  // Arrow keys move the selected nodes (and selected groups' members): 10 px, 50 with Shift, a grid step when snapping.
+  // A focused node handles its own arrows (xyflow), so those are left to it.
+  const keyState = useRef({ project, selection, snap: props.snap });
+  keyState.current = { project, selection, snap: props.snap };
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent): void => {
+      const delta = arrowDeltas[event.key];
+      if (delta === undefined || event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+      const target = event.target;
+      if (target instanceof HTMLElement && (target.isContentEditable || target.closest('input, textarea, select, .react-flow__node, .react-flow__edge, .palette, .inspector, .modal, [role="dialog"], .training-dock') !== null)) return;
+      const { project: current, selection: selected, snap } = keyState.current;
+      const groups = new Set(selected.groups);
+      for (let grown = true; grown; ) {
+        grown = false;
+        for (const group of current.graph.groups) {
+          if (group.parent === undefined || !groups.has(group.parent) || groups.has(group.id)) continue;
+          groups.add(group.id);
+          grown = true;
+        }
+      }
+      const ids = new Set([...selected.nodes, ...current.graph.nodes.filter((node) => node.group !== undefined && groups.has(node.group)).map((node) => node.id)]);
+      if (ids.size === 0) return;
+      event.preventDefault();
+      const step = snap ? 20 : event.shiftKey ? 50 : 10;
+      const positions = new Map<string, Point>();
+      for (const node of current.graph.nodes) if (ids.has(node.id)) positions.set(node.id, { x: node.position.x + delta.x * step, y: node.position.y + delta.y * step });
+      onEdit((latest) => moveNodes(latest, positions));
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onEdit]);
 
   useEffect(() => {
     // Drop sizes of nodes that no longer exist.
@@ -473,16 +525,17 @@ function CanvasBackground({ snap }: { snap: boolean }) {
 }
 
 /** Fits the view after a request, as soon as xyflow has measured every node. */
-function FitOnRequest({ request, empty }: { request: number; empty: boolean }) {
+function FitOnRequest({ request, empty }: { request: FitRequest; empty: boolean }) {
   const initialized = useNodesInitialized();
-  const { fitView } = useReactFlow();
+  const { fitView, setViewport } = useReactFlow();
   const done = useRef(-1);
   useEffect(() => {
-    if (empty) done.current = request; // nothing to fit; a later first node must not move the view
-    if (!initialized || done.current === request) return;
-    done.current = request;
-    void fitView({ padding: 0.12, maxZoom: 1.1 });
-  }, [initialized, request, fitView, empty]);
+    if (empty) done.current = request.count; // nothing to fit; a later first node must not move the view
+    if (!initialized || done.current === request.count) return;
+    done.current = request.count;
+    if (request.viewport !== null) void setViewport(request.viewport);
+    else void fitView({ padding: 0.12, maxZoom: 1.1 });
+  }, [initialized, request, fitView, setViewport, empty]);
   return null;
 }
 

@@ -5,7 +5,7 @@ import { formatShape, layerSpec, ParamReader, type LayerSpec, type ParamSpec, ty
 import { countElements, formatCount, nodeWeights } from '../canvas/nodeView';
 import { categoryTitle } from '../palette/Palette';
 import type { Selection } from '../store/editor';
-import { applyFix, fixLabel, renameGroup, renameNode, setParam, toggleCollapsed, ungroup, unpinParam } from '../store/graphOps';
+import { applyFix, checkConnection, connect, fixLabel, renameGroup, renameNode, setParam, toggleCollapsed, ungroup, unpinParam } from '../store/graphOps';
 import { Markdown } from './Markdown';
 import { describeParam, formatParam, parseParam } from './params';
 
@@ -230,6 +230,7 @@ function NodeInspector({ node, project, analysis, errors, onEdit }: InspectorPro
           ))}
         </dl>
       </div>
+      <ConnectTo node={node} project={project} analysis={analysis} onEdit={onEdit} />
       {weights !== null && weights.length > 0 && (
         <div className="inspector-section">
           <h3 className="inspector-heading">Weights {total !== null && <span className="muted">· {formatCount(total)} params</span>}</h3>
@@ -259,6 +260,79 @@ function NodeInspector({ node, project, analysis, errors, onEdit }: InspectorPro
         <Markdown source={spec.doc} />
       </div>
     </>
+  );
+}
+
+/**
+ * Connecting from the keyboard: for each output port, the input ports it may feed (checked like a drag; a taken port
+ * is replaced). Computed when opened: each candidate is one analysis of the graph.
+ */
+function ConnectTo({ node, project, analysis, onEdit }: { node: GraphNode; project: Project; analysis: GraphAnalysis; onEdit: (edit: Edit) => void }) {
+  const [open, setOpen] = useState(false);
+  const [chosen, setChosen] = useState<Record<string, string>>({});
+  const spec = layerSpec(node.layer);
+  const outputs = spec?.outputs ?? [];
+  if (outputs.length === 0) return null;
+  const name = (id: string): string => analysis.paths.get(id) ?? id;
+  const candidates = (port: string): { value: string; label: string }[] => {
+    const list: { value: string; label: string }[] = [];
+    for (const other of project.graph.nodes) {
+      if (other.id === node.id) continue;
+      for (const input of layerSpec(other.layer)?.inputs ?? []) {
+        const result = checkConnection(project, analysis, { node: node.id, port }, { node: other.id, port: input.name });
+        if (!result.ok) continue;
+        const label = `${name(other.id)} · ${input.name}${result.replaces !== null ? ' (replaces its edge)' : ''}`;
+        list.push({ value: `${other.id}\u0000${input.name}`, label });
+      }
+    }
+    return list;
+  };
+  return (
+    <div className="inspector-section">
+      <h3 className="inspector-heading">Connections</h3>
+      {!open ? (
+        <button type="button" onClick={() => setOpen(true)}>
+          Connect to…
+        </button>
+      ) : (
+        outputs.map((port) => {
+          const options = candidates(port.name);
+          const value = chosen[port.name] ?? options[0]?.value ?? '';
+          const label = outputs.length > 1 ? `Connect ${port.name} to` : 'Connect to';
+          return (
+            <div key={port.name} className="field">
+              <label className="field-label" htmlFor={`connect-${node.id}-${port.name}`}>
+                {label}
+              </label>
+              {options.length === 0 ? (
+                <p className="muted">No compatible input port.</p>
+              ) : (
+                <div className="field-row">
+                  <select id={`connect-${node.id}-${port.name}`} value={value} onChange={(event) => setChosen({ ...chosen, [port.name]: event.target.value })}>
+                    {options.map((option) => (
+                      <option key={option.value} value={option.value}>
+                        {option.label}
+                      </option>
+                    ))}
+                  </select>
+                  <button
+                    type="button"
+                    onClick={() => {
+                      const [target, input] = value.split('\u0000');
+                      if (target === undefined || input === undefined) return;
+                      onEdit((current) => connect(current, { node: node.id, port: port.name }, { node: target, port: input }));
+                      setOpen(false);
+                    }}
+                  >
+                    Connect
+                  </button>
+                </div>
+              )}
+            </div>
+          );
+        })
+      )}
+    </div>
   );
 }
 

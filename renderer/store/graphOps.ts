@@ -60,7 +60,12 @@ export function connect(project: Project, source: Endpoint, target: Endpoint): P
   return withGraph(project, { edges: [...kept, { id, source: { ...source }, target: { ...target } }] });
 }
 
-export type ConnectionCheck = { ok: true; replaces: string | null; message: string } | { ok: false; message: string };
+/** A refusal may come with a fix (e.g. "Insert Flatten"): `apply` makes the connection through it. */
+export interface ConnectionFix {
+  label: string;
+  apply: (project: Project) => Project;
+}
+export type ConnectionCheck = { ok: true; replaces: string | null; message: string } | { ok: false; message: string; fix?: ConnectionFix };
 
 const errorKey = (error: { code: string; node?: string | undefined; port?: string | undefined }): string => `${error.code}|${error.node ?? ''}|${error.port ?? ''}`;
 
@@ -81,7 +86,13 @@ export function checkConnection(project: Project, before: GraphAnalysis, source:
   const cycle = fresh.find((error) => error.code === 'E_CYCLE');
   if (cycle !== undefined) return { ok: false, message: `Refused: this edge would close a loop. ${cycle.message}` };
   const atPort = fresh.find((error) => error.node === target.node && (error.port === undefined || error.port === target.port) && error.code !== 'E_PORT_UNCONNECTED');
-  if (atPort !== undefined) return { ok: false, message: atPort.message };
+  if (atPort !== undefined) {
+    // The analysis of the would-be graph offers fixes for the new edge (Flatten for a rank mismatch): offer the first
+    // that inserts a layer, applied to the connected graph so the edge it names exists.
+    const fix = atPort.fixes.find((item) => item.kind === 'insert-node');
+    if (fix === undefined) return { ok: false, message: atPort.message };
+    return { ok: false, message: atPort.message, fix: { label: fixLabel(fix), apply: (current) => applyFix(connect(current, source, target), fix) } };
+  }
   if (existing !== undefined) return { ok: true, replaces: existing.id, message: `Replaces the edge from "${existing.source.node}" into ${target.port}.` };
   return { ok: true, replaces: null, message: '' };
 }
