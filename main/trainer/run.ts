@@ -460,8 +460,16 @@ export class TrainingRun {
         callbacks.metric({ kind: 'test', t: Date.now(), loss: r.loss, accuracy: r.accuracy, count: r.count });
       }
       // Predictions for the dashboard's confusion matrix / sample grid (test set, else validation split).
-      const reportOn = testLoader !== null && test !== null ? { loader: testLoader, d: test, split: 'test' as const } : valLoader !== null ? { loader: valLoader, d, split: 'validation' as const } : null;
-      if (reportOn !== null && reportOn.d.task !== 'language') {
+      // Without a test set or validation split, up to 2,000 training samples (in order, no augmentation).
+      const trainSample = (): DataLoader => {
+        const loader = new DataLoader(batchSource(d, splits, plan, seed), splits.trainIndices.subarray(0, 2000), evalOptions);
+        loaders.push(loader);
+        return loader;
+      };
+      const reportOn = testLoader !== null && test !== null ? { loader: testLoader, d: test, split: 'test' as const }
+        : valLoader !== null ? { loader: valLoader, d, split: 'validation' as const }
+          : { loader: trainSample(), d, split: 'train' as const };
+      if (reportOn.d.task !== 'language') {
         callbacks.metric(await evaluationReport(nw, model, reportOn.loader, plan, reportOn.d, splits.oneHot, state.step, reportOn.split));
       }
       const lastEpoch = state.history[state.history.length - 1];

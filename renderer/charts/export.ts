@@ -32,16 +32,12 @@ export async function downloadPng(container: HTMLElement, filename: string): Pro
     clone.setAttribute('style', `font-family:${style.fontFamily};font-size:11px;color:${style.color}`);
     const text = new XMLSerializer().serializeToString(clone).replace(/var\((--[\w-]+)\)/g, (_, name: string) => style.getPropertyValue(name).trim() || '#888');
     const image = new Image();
-    const url = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
-    try {
-      await new Promise<void>((resolve, reject) => {
-        image.onload = () => resolve();
-        image.onerror = () => reject(new Error('the chart could not be drawn as an image'));
-        image.src = url;
-      });
-    } finally {
-      URL.revokeObjectURL(url);
-    }
+    // A data: URL, not a blob: one: the browser-mode CSP allows images from 'self' and data: only.
+    await new Promise<void>((resolve, reject) => {
+      image.onload = () => resolve();
+      image.onerror = () => reject(new Error('the chart could not be drawn as an image'));
+      image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(text)}`;
+    });
     source = document.createElement('canvas');
     source.width = Math.ceil(width * 2);
     source.height = Math.ceil(height * 2);

@@ -418,6 +418,33 @@ function Samples({ evaluation }: { evaluation: Evaluation }) {
   if (samples.length === 0) return null;
   const label = (v: number): string => (classes !== null ? (classes[v] ?? String(v)) : formatNumber(v));
   const dims = samples[0]!.input.length;
+  if (task === 'regression' && dims === 1) {
+    // One input feature (the notes' y = 2x + 3): the data as points, the model's predictions as a line over x.
+    const data = samples.map((s) => ({ x: s.input[0]!, y: s.truth }));
+    const fit = samples.map((s) => ({ x: s.input[0]!, y: s.predicted })).sort((a, b) => a.x - b.x);
+    return (
+      <section className="chart-card" aria-label="Model fit" data-testid="prediction-scatter">
+        <header className="chart-head">
+          <h4 className="chart-title">
+            Model fit on {samples.length} {evaluation.split} samples
+          </h4>
+        </header>
+        <div className="chart-body" style={{ height: 240 }}>
+          <ResponsiveContainer width="100%" height="100%">
+            <ScatterChart margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
+              <CartesianGrid stroke="var(--border)" strokeDasharray="2 4" />
+              <XAxis type="number" dataKey="x" name="x" tickFormatter={formatNumber} stroke="var(--muted)" fontSize={11} domain={['auto', 'auto']} />
+              <YAxis type="number" dataKey="y" name="y" tickFormatter={formatNumber} stroke="var(--muted)" fontSize={11} width={52} domain={['auto', 'auto']} />
+              <ZAxis range={[14, 14]} />
+              <Tooltip isAnimationActive={false} formatter={(v) => (typeof v === 'number' ? formatNumber(v) : String(v))} />
+              <Scatter name="data (true y)" data={data} fill="#3b5bdb" fillOpacity={0.55} isAnimationActive={false} />
+              <Scatter name="model (predicted y)" data={fit} fill="#e8590c" line={{ stroke: '#e8590c', strokeWidth: 2 }} shape={() => <g />} isAnimationActive={false} />
+            </ScatterChart>
+          </ResponsiveContainer>
+        </div>
+      </section>
+    );
+  }
   if (task === 'regression') {
     const points = samples.map((s) => ({ x: s.truth, y: s.predicted }));
     const lo = Math.min(...points.map((p) => Math.min(p.x, p.y)));

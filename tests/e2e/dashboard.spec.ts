@@ -135,3 +135,35 @@ test('train two moons from one click: live charts, gradient health on nodes, pau
   await expect(page.getByTestId('epoch-loss-chart').locator('.recharts-line')).not.toHaveCount(0);
   await shot(page, testInfo, 'dashboard-overlay');
 });
+
+test('regression: the notes’ y = 2x + 3 trains to a model-fit plot, and charts export as CSV and PNG', async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
+  await page.goto(serverUrl());
+  await page.getByRole('button', { name: /Open sample Linear regression/ }).click();
+  const dock = page.getByRole('region', { name: 'Training' });
+  await dock.getByRole('button', { name: '▶ Train' }).click();
+  await expect(runState(page)).toHaveText('completed', { timeout: 90_000 });
+  await expect.poll(() => points(page)).toBeGreaterThan(2);
+
+  const csv = page.waitForEvent('download');
+  await lossChart(page).getByRole('button', { name: 'Export Step loss as CSV' }).click();
+  const csvFile = await csv;
+  expect(csvFile.suggestedFilename()).toBe('step-loss.csv');
+  const text = await (await csvFile.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString('utf8'));
+  expect(text.split('\n')[0]).toBe('run,step,loss,smoothed');
+  expect(text.trim().split('\n').length).toBe((await points(page)) + 1);
+
+  const png = page.waitForEvent('download');
+  await lossChart(page).getByRole('button', { name: 'Export Step loss as PNG' }).click();
+  const pngFile = await png;
+  expect(pngFile.suggestedFilename()).toBe('step-loss.png');
+  const bytes = await (await pngFile.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks));
+  expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
+  expect(bytes.length).toBeGreaterThan(2000);
+
+  await dock.getByRole('tab', { name: 'Results' }).click();
+  const fit = dock.getByTestId('prediction-scatter');
+  await expect(fit).toContainText('Model fit');
+  await expect(fit.locator('.recharts-scatter')).toHaveCount(2);
+  await shot(page, testInfo, 'dashboard-regression-fit');
+});

@@ -17,10 +17,10 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
     console.warn(`[e2e] SKIPPING the e2e tests: Chromium not found at ${chromium}. Install it (apt-get install chromium) or set NETWRIGHT_CHROMIUM.`);
   }
   if (!existsSync(entry)) throw new Error(`E_NOT_BUILT: ${entry} is missing: run \`npm run build:js\` (npm run test:e2e does).`);
-  // Recent files, the recovery file and the file browser's default folder live in a fresh folder, not the user's home.
+  // Recent files, the recovery file, the file browser's default folder and training runs live in a fresh folder, not the user's home.
   const dataRoot = mkdtempSync(join(tmpdir(), 'netwright-e2e-'));
   process.env.NETWRIGHT_E2E_DIR = dataRoot;
-  const env = { ...process.env, NETWRIGHT_NO_OPEN: '1', NETWRIGHT_DATA_DIR: join(dataRoot, 'data'), NETWRIGHT_PROJECTS_DIR: join(dataRoot, 'projects') };
+  const env = { ...process.env, NETWRIGHT_NO_OPEN: '1', NETWRIGHT_DATA_DIR: join(dataRoot, 'data'), NETWRIGHT_PROJECTS_DIR: join(dataRoot, 'projects'), NETWRIGHT_RUNS_DIR: join(dataRoot, 'runs') };
   const server = spawn(process.execPath, [entry], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
