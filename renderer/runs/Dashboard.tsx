@@ -366,7 +366,7 @@ function ConfusionMatrix({ classes, matrix, split }: { classes: string[]; matrix
               {row.map((v, j) => {
                 const alpha = v / max;
                 return (
-                  <td key={j} className={i === j ? 'diag' : v > 0 ? 'off' : ''} style={{ background: `rgba(${i === j ? '47, 158, 68' : '201, 42, 42'}, ${(0.08 + alpha * 0.72).toFixed(3)})` }} title={`true ${classes[i] ?? i}, predicted ${classes[j] ?? j}: ${v}`}>
+                  <td key={j} className={i === j ? 'diag' : v > 0 ? 'off' : ''} style={v === 0 ? undefined : { background: `rgba(${i === j ? '47, 158, 68' : '201, 42, 42'}, ${(0.1 + alpha * 0.7).toFixed(3)})` }} title={`true ${classes[i] ?? i}, predicted ${classes[j] ?? j}: ${v}`}>
                     {v}
                   </td>
                 );

@@ -167,3 +167,24 @@ test('regression: the notes’ y = 2x + 3 trains to a model-fit plot, and charts
   await expect(fit.locator('.recharts-scatter')).toHaveCount(2);
   await shot(page, testInfo, 'dashboard-regression-fit');
 });
+
+test('images: one epoch of the Fashion-MNIST MLP gives a 10-class confusion matrix and a grid of predicted images', async ({ page }, testInfo) => {
+  test.skip(!existsSync('/usr/share/datasets/fashion-mnist'), 'Fashion-MNIST is not installed in /usr/share/datasets (apt-get install dataset-fashion-mnist)');
+  test.setTimeout(180_000);
+  await page.goto(serverUrl());
+  await page.getByRole('button', { name: /Open sample MLP on Fashion-MNIST/ }).click();
+  const dock = page.getByRole('region', { name: 'Training' });
+  await dock.getByRole('tab', { name: 'Settings' }).click();
+  await setSetting(page, 'epochs', '1');
+  await dock.getByRole('button', { name: '▶ Train' }).click();
+  await expect(runState(page)).toHaveText('completed', { timeout: 150_000 });
+  await dock.getByRole('tab', { name: 'Results' }).click();
+  const matrix = dock.getByTestId('confusion-matrix');
+  await expect(matrix.locator('tbody tr')).toHaveCount(10);
+  const cells = (await matrix.locator('tbody td').allInnerTexts()).map(Number);
+  expect(cells.reduce((a, b) => a + b, 0)).toBe(10_000); // the test set
+  const grid = dock.getByTestId('prediction-grid');
+  await expect(grid.locator('canvas.sample-image')).toHaveCount(24);
+  await grid.scrollIntoViewIfNeeded();
+  await shot(page, testInfo, 'dashboard-images');
+});
