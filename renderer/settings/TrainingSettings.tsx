@@ -255,6 +255,7 @@ export function TrainingSettings({ project, onChange, extras, onExtras }: Traini
         <NumberField label="epochs" value={t.epochs} rule={{ label: 'epochs', integer: true, min: 1 }} onCommit={(epochs) => set('epochs', epochs)} />
         <NumberField label="batch size" value={t.batchSize} rule={{ label: 'batch size', integer: true, min: 1 }} onCommit={(batchSize) => set('batchSize', batchSize)} />
         <NumberField label="workers" value={t.workers} rule={{ label: 'workers', integer: true, min: 0, max: 64 }} onCommit={(workers) => set('workers', workers)} hint="loader threads (0: main thread)" />
+        <NumberField label="threads" value={t.threads ?? 0} rule={{ label: 'threads', integer: true, min: 0, max: 1024 }} onCommit={(threads) => set('threads', threads)} hint="engine threads (0: physical cores)" />
         <NumberField label="seed" value={t.seed} rule={{ label: 'seed', integer: true, min: 0 }} onCommit={(seed) => set('seed', seed)} />
         <Check label="shuffle" checked={t.shuffle} onChange={(shuffle) => set('shuffle', shuffle)} />
         <SelectField label="device" value={t.device} options={['auto', 'cpu', 'cuda']} onChange={(device) => set('device', device)} />
