@@ -1,11 +1,11 @@
 // `netwright export|import`: moving models to and from PyTorch. export writes .mdl (torch.save format), model.py +
-// train.py, or .safetensors; import matches a checkpoint's state_dict against the project's graph and prints the
+// train.py, .safetensors or .onnx (opset 17); import matches a checkpoint's state_dict against the project's graph and prints the
 // per-key report. Files are parsed in this (unprivileged CLI) process by shared/formats, which never executes them.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compileGraph } from '../../shared/compile/index';
-import { exportPyTorch, formatImportReport, matchStateDict } from '../../shared/export/index';
+import { exportProjectOnnx, exportPyTorch, formatImportReport, matchStateDict, ONNX_OPSET } from '../../shared/export/index';
 import { concatChunks, stateDictValue, writeMdl, writeSafetensors, type TensorData } from '../../shared/formats/index';
 import { parseProject, type Project } from '../../shared/graph/index';
 import { readWeightsFile } from '../trainer/checkpoint';
@@ -50,6 +50,13 @@ async function exportWeights(project: Project, weightsPath: string | undefined):
   }
 }
 
+/** The graph inputs an ONNX runtime must be fed, as `name [shape]`. */
+function inputNames(project: Project): string {
+  const compiled = compileGraph(project.graph, { dtype: project.training.dtype, lossNode: project.training.loss });
+  if (!compiled.ok) return '?';
+  return compiled.plan.inputs.map((input) => `${input.name} [${input.shape.map((d, i) => d ?? (i === 0 ? 'N' : 'T')).join(', ')}]`).join(', ');
+}
+
 function write(path: string, chunks: readonly Uint8Array[] | string): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, typeof chunks === 'string' ? chunks : concatChunks(chunks));
@@ -88,7 +95,9 @@ export async function exportCommand(args: string[]): Promise<number> {
       return 0;
     }
     case '.onnx':
-      throw Object.assign(new Error('ONNX export is not available in this version; export model.py and use torch.onnx.export(build_model(), example_inputs(), path, opset_version=17)'), { code: 'E_EXPORT' });
+      write(target, exportProjectOnnx(project, new Map(await exportWeights(project, values.weights))));
+      console.log(`wrote ${target} (ONNX opset ${ONNX_OPSET}, dynamic batch; inputs ${inputNames(project)})`);
+      return 0;
     default:
       throw new UsageError(`--to ${to}: the extension picks the format; use .mdl, .py, .safetensors or .onnx`);
   }

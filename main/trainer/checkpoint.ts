@@ -101,8 +101,9 @@ export function writeCheckpoint<T>(path: string, checkpoint: Checkpoint<T>): voi
 }
 
 function stored(t: TensorData, key: string, path: string): StoredTensor {
-  // A fresh, aligned copy (the reader's bytes may be a view into the whole file).
-  const copy = t.bytes.slice().buffer;
+  // A fresh, aligned copy (the reader's bytes may be a view into the whole file). NOTE: Uint8Array's slice: a Node
+  // Buffer's own slice() is a view of the whole pool (safetensors tensors are Buffer views).
+  const copy = Uint8Array.prototype.slice.call(t.bytes).buffer;
   switch (t.dtype) {
     case 'float32':
       return { dtype: t.dtype, shape: [...t.shape], data: new Float32Array(copy) };

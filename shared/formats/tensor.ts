@@ -37,7 +37,8 @@ export function tensorFrom(dtype: TensorDType, shape: readonly number[], data: T
 
 /** The values as a typed array (a copy) for the dtypes JavaScript has; float16/bfloat16 widen to float32. */
 export function typedArray(t: TensorData): TypedArray {
-  const copy = t.bytes.slice().buffer;
+  // NOTE: Uint8Array.prototype.slice, not t.bytes.slice(): a Node Buffer's slice() is a view of its whole pool.
+  const copy = Uint8Array.prototype.slice.call(t.bytes).buffer;
   switch (t.dtype) {
     case 'float32':
       return new Float32Array(copy);
