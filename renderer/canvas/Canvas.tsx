@@ -123,6 +123,14 @@ interface Box {
   height: number;
 }
 
+/**
+ * Where a group shows: an open group's box frames its members with a label bar above; a collapsed group sits where
+ * its first members were (not on the label bar, where it would cover an enclosing group's toggle).
+ */
+function groupPosition(box: Box, collapsed: boolean): Point {
+  return collapsed ? { x: box.x, y: box.y } : { x: box.x - groupPadding, y: box.y - groupPadding - groupLabel };
+}
+
 function groupBoxes(project: Project, sizes: Sizes): Map<string, Box> {
   const boxes = new Map<string, Box>();
   const parents = new Map(project.graph.groups.map((group) => [group.id, group.parent]));
@@ -145,6 +153,17 @@ function groupBoxes(project: Project, sizes: Sizes): Map<string, Box> {
     if (node.group === undefined) continue;
     const size = sizes.get(node.id) ?? nodeSize;
     extend(node.group, { x: node.position.x, y: node.position.y, width: size.width, height: size.height });
+  }
+  // An enclosing group frames its inner groups' boxes and label bars too (deepest first), so labels never overlap.
+  const depth = (id: string): number => {
+    let count = 0;
+    for (let current = parents.get(id); current !== undefined && count < 64; current = parents.get(current)) count += 1;
+    return count;
+  };
+  for (const group of [...project.graph.groups].sort((a, b) => depth(b.id) - depth(a.id))) {
+    const box = boxes.get(group.id);
+    if (group.parent === undefined || box === undefined) continue;
+    extend(group.parent, { x: box.x - groupPadding, y: box.y - groupPadding - groupLabel, width: box.width + groupPadding * 2, height: box.height + groupPadding * 2 + groupLabel });
   }
   return boxes;
 }
@@ -201,17 +220,22 @@ export function Canvas(props: CanvasProps) {
       }
       if (hidden) continue;
       const isCollapsed = collapsed.has(group.id);
-      const count = project.graph.nodes.filter((node) => node.group === group.id).length;
+      // every layer inside, nested groups' too
+      const count = project.graph.nodes.filter((node) => {
+        for (let current = node.group, depth = 0; current !== undefined && depth < 64; current = project.graph.groups.find((item) => item.id === current)?.parent, depth += 1) if (current === group.id) return true;
+        return false;
+      }).length;
       const width = box.width + groupPadding * 2;
       const height = box.height + groupPadding * 2 + groupLabel;
       const measured = sizes.current.get(group.id);
       flow.push({
         id: group.id,
         type: 'group-box',
-        position: { x: box.x - groupPadding, y: box.y - groupPadding - groupLabel },
+        position: groupPosition(box, isCollapsed),
         data: { name: group.name, kind: group.kind, collapsed: isCollapsed, count, errors: groupErrors.get(group.id) ?? 0, width, height, onToggle: toggleGroup },
         selected: selectedGroups.has(group.id),
-        zIndex: isCollapsed ? 1 : -1,
+        // NOTE: xyflow lifts a selected node by 1000; an open group's box must stay under its members even then.
+        zIndex: isCollapsed ? 1 : -2000,
         ariaLabel: `Group ${group.name}`,
         ...(isCollapsed ? {} : { width, height }),
         ...(measured !== undefined ? { measured } : {}),
@@ -309,8 +333,9 @@ export function Canvas(props: CanvasProps) {
               // Moving a group box moves its members by the same amount.
               const box = boxes.get(change.id);
               if (box !== undefined) {
-                const dx = change.position.x - (box.x - groupPadding);
-                const dy = change.position.y - (box.y - groupPadding - groupLabel);
+                const at = groupPosition(box, current.ui.collapsedGroups.includes(change.id));
+                const dx = change.position.x - at.x;
+                const dy = change.position.y - at.y;
                 const members = new Set([change.id]);
                 for (const group of current.graph.groups) if (group.parent !== undefined && members.has(group.parent)) members.add(group.id);
                 for (const node of current.graph.nodes) {

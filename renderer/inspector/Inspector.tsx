@@ -110,7 +110,12 @@ function GroupInspector({ project, groupId, onEdit }: InspectorProps & { groupId
   const group = project.graph.groups.find((item) => item.id === groupId);
   if (group === undefined) return null;
   const collapsed = project.ui.collapsedGroups.includes(group.id);
-  const members = project.graph.nodes.filter((node) => node.group === group.id).length;
+  const parents = new Map(project.graph.groups.map((item) => [item.id, item.parent]));
+  const inside = (id: string | undefined): boolean => {
+    for (let current = id, depth = 0; current !== undefined && depth < 64; current = parents.get(current), depth += 1) if (current === group.id) return true;
+    return false;
+  };
+  const members = project.graph.nodes.filter((node) => inside(node.group)).length;
   return (
     <div className="inspector-section">
       <h3 className="inspector-heading">Group · {group.kind === 'sequential' ? 'nn.Sequential' : `nn.Module (${group.className ?? ''})`}</h3>
