@@ -70,6 +70,7 @@ export function TrainingProvider({ api, project, analysis, onEdit, onNotice, chi
 
   const train = useCallback(() => {
     const current = store.current?.info;
+    if (store.starting) return;
     if (current !== null && current !== undefined && !isFinalRunState(current.state)) {
       onNotice(`A run is already ${current.state}; stop it first.`, 'error');
       return;
@@ -252,7 +253,7 @@ export function TrainingDock() {
   const run = store.current;
   const info = run?.info ?? null;
   const state = info?.state ?? null;
-  const active = state !== null && !isFinalRunState(state);
+  const active = store.starting || (state !== null && !isFinalRunState(state));
   const step = run?.lastStep ?? null;
   const progress = state === 'completed' ? 1 : (step?.progress ?? 0);
   const epochs = info?.epochs || info?.settings?.epochs || project.training.epochs;
@@ -284,7 +285,15 @@ export function TrainingDock() {
             <input type="checkbox" checked={saveOnStop} onChange={(event) => setSaveOnStop(event.target.checked)} /> save checkpoint
           </label>
         </div>
-        {info !== null && (
+        {store.starting && (info === null || isFinalRunState(info.state)) && (
+          <div className="run-progress">
+            <span className="run-state state-starting" data-testid="run-state">
+              starting
+            </span>
+            <span className="run-numbers">starting a trainer process…</span>
+          </div>
+        )}
+        {info !== null && !(store.starting && isFinalRunState(info.state)) && (
           <div className="run-progress" data-testid="run-progress">
             <span className={`run-state state-${info.state}`} data-testid="run-state">
               {info.state}

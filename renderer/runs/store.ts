@@ -134,8 +134,19 @@ export class TrainingStore {
     this.nodeHealth = health;
   }
 
+  /** true from the Train click until the host answers (starting a trainer process can take seconds) */
+  starting = false;
+
   async start(request: StartRunRequest): Promise<RunInfo> {
-    const info = await this.api.startRun(request);
+    this.starting = true;
+    this.notify(true);
+    let info: RunInfo;
+    try {
+      info = await this.api.startRun(request);
+    } finally {
+      this.starting = false;
+      this.notify(true);
+    }
     const run = this.data(info.id);
     run.info = info;
     this.currentId = info.id;

@@ -55,7 +55,8 @@ test('train two moons from one click: live charts, gradient health on nodes, pau
 
   // One click: Train (Ctrl+Enter is the same command).
   await page.keyboard.press('Control+Enter');
-  await expect(runState(page)).toHaveText(/starting|running/, { timeout: 30_000 });
+  await expect(runState(page)).toHaveText(/starting|running/, { timeout: 10_000 });
+  await expect(runState(page)).toHaveText('running', { timeout: 60_000 });
   await expect(dock.getByRole('tab', { name: 'Charts' })).toHaveAttribute('aria-selected', 'true');
   await expect.poll(() => points(page), { timeout: 30_000 }).toBeGreaterThan(5);
   const early = await points(page);
