@@ -3,6 +3,7 @@
 // where the layer types can be told from the weights, with questions where they cannot.
 import type { Plan } from '../api/plan';
 import type { TensorData } from '../formats/tensor';
+import { defaultTraining, PROJECT_FORMAT, PROJECT_VERSION, type Project } from '../graph/schema';
 
 export type KeyStatus = 'matched' | 'missing' | 'unexpected' | 'shape-mismatch' | 'dtype-mismatch';
 
@@ -146,4 +147,139 @@ export function inferSequentialGraph(state: ReadonlyMap<string, TensorData>): In
     if (last?.layer === 'nn.Linear' && previous?.layer === 'nn.Conv2d') questions.push(`${last.path}: a Flatten is needed between the convolutions and ${last.path}; confirm its place`);
   }
   return { layers, questions };
+}
+
+// ---- a project from a checkpoint ---------------------------------------------------------------------
+
+/** What the user must decide before a graph can be built: a layer for a gap, or the input's shape. */
+export interface GraphQuestion {
+  /** the module path the answer is for ("features.1"), or "input" */
+  readonly path: string;
+  readonly message: string;
+  /** layer ids that fit (empty for the input shape: answer "C,H,W" or "F") */
+  readonly choices: readonly string[];
+}
+
+export interface CheckpointGraph {
+  /** null until every question is answered */
+  readonly project: Project | null;
+  readonly layers: readonly InferredLayer[];
+  readonly questions: readonly GraphQuestion[];
+  /** what the keys cannot say and the user should check (conv padding/stride, pooling sizes) */
+  readonly notes: readonly string[];
+}
+
+const parameterless = ['nn.ReLU', 'nn.Tanh', 'nn.Sigmoid', 'nn.GELU', 'nn.LeakyReLU', 'nn.ELU', 'nn.SiLU', 'nn.MaxPool2d', 'nn.AvgPool2d', 'nn.Flatten', 'nn.Dropout', 'nn.Dropout2d', 'nn.Softmax', 'nn.LogSoftmax'];
+
+/**
+ * A Sequential-style state_dict as a project: the inferred layers in key order with the user's answers filling the
+ * gaps (parameterless layers at missing Sequential indices), an input node, groups for dotted prefixes. Answers
+ * are layer ids by module path, plus "input": "C,H,W" (images) or "F" (features). No loss node is added.
+ */
+export function projectFromCheckpoint(state: ReadonlyMap<string, TensorData>, answers: Readonly<Record<string, string>> = {}, name = 'Imported checkpoint'): CheckpointGraph {
+  const inferred = inferSequentialGraph(state);
+  const questions: GraphQuestion[] = [];
+  const chain: { path: string; layer: string; params: Readonly<Record<string, number | boolean | number[]>> }[] = [];
+  const known = new Set(inferred.layers.map((l) => l.path));
+  for (const text of inferred.questions) {
+    const path = text.slice(0, text.indexOf(':'));
+    if (known.has(path)) continue; // the Flatten hint: placed below
+    const answer = answers[path];
+    if (answer === undefined || !parameterless.includes(answer)) questions.push({ path, message: text, choices: parameterless });
+    else chain.push({ path, layer: answer, params: {} });
+  }
+  chain.push(...inferred.layers);
+  const indexOf = (path: string): number[] => path.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : -1));
+  const order = [...state.keys()].map((key) => key.slice(0, key.lastIndexOf('.')));
+  const rank = (path: string): number => {
+    const at = order.indexOf(path);
+    if (at >= 0) return at;
+    // a gap: right after the layer with the previous index in the same parent
+    const dot = path.lastIndexOf('.');
+    const parent = path.slice(0, dot + 1);
+    const index = Number(path.slice(dot + 1));
+    for (let i = index - 1; i >= 0; i -= 1) {
+      const before = order.indexOf(`${parent}${i}`);
+      if (before >= 0) return before + (index - i) / 1000;
+    }
+    return -1;
+  };
+  chain.sort((a, b) => rank(a.path) - rank(b.path) || indexOf(a.path).join().localeCompare(indexOf(b.path).join()));
+  // Convolutions then a Linear: a Flatten goes in between unless the user placed one.
+  let spatialRun = false;
+  for (let at = 0; at < chain.length; at += 1) {
+    const layer = chain[at]!.layer;
+    if (layer === 'nn.Conv2d' || layer === 'nn.Conv1d') spatialRun = true;
+    else if (layer === 'nn.Flatten') spatialRun = false;
+    else if (layer === 'nn.Linear' && spatialRun) {
+      chain.splice(at, 0, { path: '', layer: 'nn.Flatten', params: {} });
+      spatialRun = false;
+    }
+  }
+  const first = chain[0];
+  const spatial = first?.layer === 'nn.Conv2d' || first?.layer === 'nn.Conv1d';
+  const inputAnswer = answers['input'];
+  const inputDims = inputAnswer?.split(/[,x× ]+/).map(Number).filter((n) => Number.isInteger(n) && n > 0) ?? [];
+  const wantDims = first?.layer === 'nn.Conv2d' ? 3 : first?.layer === 'nn.Conv1d' ? 2 : 1;
+  if (first !== undefined && first.layer !== 'nn.Embedding' && (spatial ? inputDims.length !== wantDims : false)) {
+    questions.push({ path: 'input', message: `input: the checkpoint does not say the ${first.layer === 'nn.Conv2d' ? 'image size; answer C,H,W' : 'sequence length; answer C,L'}`, choices: [] });
+  }
+  if (questions.length > 0 || first === undefined) {
+    if (first === undefined) questions.push({ path: '', message: 'the checkpoint has no layer whose type can be inferred', choices: [] });
+    return { project: null, layers: inferred.layers, questions, notes: [] };
+  }
+
+  const nodes: Project['graph']['nodes'] = [];
+  const edges: Project['graph']['edges'] = [];
+  const groups = new Map<string, Project['graph']['groups'][number]>();
+  const groupFor = (path: string): string | undefined => {
+    const dot = path.lastIndexOf('.');
+    if (dot < 0) return undefined;
+    const parentPath = path.slice(0, dot);
+    const existing = groups.get(parentPath);
+    if (existing !== undefined) return existing.id;
+    const parent = groupFor(parentPath);
+    const local = parentPath.slice(parentPath.lastIndexOf('.') + 1);
+    const numeric = chain.some((l) => l.path.startsWith(`${parentPath}.`) && /^\d+$/.test(l.path.slice(parentPath.length + 1)));
+    const group = { id: `group_${groups.size + 1}`, name: /^\d/.test(local) ? `m${local}` : local, kind: numeric ? ('sequential' as const) : ('module' as const), ...(parent === undefined ? {} : { parent }) };
+    groups.set(parentPath, group);
+    return group.id;
+  };
+  const inputLayer = first.layer === 'nn.Embedding' ? 'input.Tokens' : first.layer === 'nn.Conv2d' ? 'input.Image' : 'input.Features';
+  const inputParams: Record<string, number> =
+    first.layer === 'nn.Conv2d'
+      ? { channels: inputDims[0] ?? 1, height: inputDims[1] ?? 28, width: inputDims[2] ?? 28 }
+      : first.layer === 'nn.Linear'
+        ? { features: Number(first.params['in_features'] ?? 1) }
+        : {};
+  nodes.push({ id: 'input', layer: inputLayer, params: inputParams, position: { x: 0, y: 0 } });
+  let previous = 'input';
+  chain.forEach((layer, index) => {
+    const id = `n${index + 1}`;
+    const group = groupFor(layer.path);
+    const local = layer.path.slice(layer.path.lastIndexOf('.') + 1);
+    nodes.push({
+      id,
+      layer: layer.layer,
+      params: { ...layer.params },
+      ...(/^[A-Za-z_][A-Za-z0-9_]*$/.test(local) && group === undefined ? { name: local } : {}),
+      ...(group === undefined ? {} : { group }),
+      position: { x: 200 * (index + 1), y: 0 },
+    });
+    edges.push({ id: `e${index + 1}`, source: { node: previous, port: 'out' }, target: { node: id, port: 'input' } });
+    previous = id;
+  });
+  const project: Project = {
+    format: PROJECT_FORMAT,
+    version: PROJECT_VERSION,
+    name,
+    description: 'Built from a checkpoint\'s state_dict keys; add a Target and a loss node to train it.',
+    graph: { nodes, edges, groups: [...groups.values()] },
+    training: defaultTraining(),
+    ui: { viewport: { x: 0, y: 0, zoom: 1 }, selection: [], collapsedGroups: [] },
+  };
+  const notes = chain.some((l) => l.layer === 'nn.Conv2d' || l.layer === 'nn.Conv1d' || l.layer === 'nn.MaxPool2d' || l.layer === 'nn.AvgPool2d')
+    ? ['Convolution padding/stride and pooling sizes are not stored in a state_dict (defaults are used); set them before loading, or the first Linear after them reports a shape mismatch.']
+    : [];
+  return { project, layers: inferred.layers, questions: [], notes };
 }
