@@ -348,6 +348,17 @@ def synthetic(name, options, seed):
         vocab, steps = int(options.get('vocab', 100)), int(options.get('seqLen', 16))
         x = torch.randint(0, vocab, (n, steps), generator=g)
         return x, ((x < vocab / 2).sum(1) % 2).long()
+    if name == 'sequence-classes':
+        # per class and feature a frequency; each sample a random phase and amplitude, plus noise
+        n = int(options.get('samples', 2000))
+        classes, features = int(options.get('classes', 4)), int(options.get('features', 8))
+        steps, noise = int(options.get('length', 20)), float(options.get('noise', 0.3))
+        freqs = 0.15 + 0.85 * torch.rand(classes, features, generator=g)
+        c = torch.arange(n) % classes
+        phase = 2 * math.pi * torch.rand(n, 1, 1, generator=g)
+        amp = 0.75 + 0.5 * torch.rand(n, 1, 1, generator=g)
+        t = torch.arange(steps).float().view(1, steps, 1)
+        return amp * (freqs[c].unsqueeze(1) * t + phase).sin() + noise * torch.randn(n, steps, features, generator=g), c
     raise ValueError(f'synthetic dataset {name!r} is not reproduced by this script; export the data as CSV')
 
 
