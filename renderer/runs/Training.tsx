@@ -240,15 +240,19 @@ export function TrainingDock() {
   useStoreVersion(store);
   const flow = useReactFlow();
   // The canvas changes height with the dock: keep the graph in view.
+  // NOTE: only when `open` changes: useReactFlow() returns a new object once the viewport is initialised, and
+  // fitting then moved the view under the user (a second palette drop landed elsewhere than dropped).
+  const flowRef = useRef(flow);
+  flowRef.current = flow;
   const firstRender = useRef(true);
   useEffect(() => {
     if (firstRender.current) {
       firstRender.current = false;
       return;
     }
-    const frame = requestAnimationFrame(() => void flow.fitView({ padding: 0.15, duration: 200, maxZoom: 1.2 }));
+    const frame = requestAnimationFrame(() => void flowRef.current.fitView({ padding: 0.15, duration: 200, maxZoom: 1.2 }));
     return () => cancelAnimationFrame(frame);
-  }, [open, flow]);
+  }, [open]);
   const [saveOnStop, setSaveOnStop] = useState(true);
   const run = store.current;
   const info = run?.info ?? null;
