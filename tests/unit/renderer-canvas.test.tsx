@@ -90,6 +90,19 @@ describe('inspector', () => {
     expect(within(inspector).getByLabelText('PyTorch equivalent').textContent).toContain('nn.Linear(400, 120');
   });
 
+  it('connects from the keyboard: Connect to… lists compatible input ports only', () => {
+    render(<InspectorHarness project={lenet()} select="flatten" />);
+    const inspector = screen.getByRole('complementary', { name: 'Inspector' });
+    fireEvent.click(within(inspector).getByRole('button', { name: 'Connect to…' }));
+    const targets = within(inspector).getByRole('combobox', { name: 'Connect to' }) as HTMLSelectElement;
+    const labels = [...targets.options].map((option) => option.textContent ?? '');
+    expect(labels).toContain('fc2 · input (replaces its edge)');
+    expect(labels.some((label) => label.startsWith('conv1'))).toBe(false); // [N, 400] is not an image
+    fireEvent.change(targets, { target: { value: [...targets.options].find((option) => option.textContent?.startsWith('fc2'))?.value } });
+    fireEvent.click(within(inspector).getByRole('button', { name: 'Connect' }));
+    expect(within(inspector).queryByRole('combobox', { name: 'Connect to' })).toBeNull();
+  });
+
   it('plots activations, edits enums and tuples, and undo restores the saved state', () => {
     render(<InspectorHarness project={lenet()} select="conv1" />);
     const inspector = screen.getByRole('complementary', { name: 'Inspector' });
@@ -131,6 +144,14 @@ describe('editor and graph edits', () => {
     const rank = checkConnection(project, analysis, { node: 'pool2', port: 'out' }, { node: 'fc2', port: 'input' });
     expect(rank.ok).toBe(false);
     expect(rank.message).toContain('expects 2–3 dims');
+    // The refusal offers Insert Flatten, which connects through a new Flatten.
+    const fix = rank.ok ? undefined : rank.fix;
+    expect(fix?.label).toBe('Insert Flatten');
+    const fixed = fix?.apply(project) ?? project;
+    const flatten = fixed.graph.nodes.find((item) => item.id === 'flatten1');
+    expect(flatten?.layer).toBe('nn.Flatten');
+    expect(fixed.graph.edges.some((edge) => edge.source.node === 'pool2' && edge.target.node === 'flatten1')).toBe(true);
+    expect(fixed.graph.edges.some((edge) => edge.source.node === 'flatten1' && edge.target.node === 'fc2')).toBe(true);
     const cycle = checkConnection(project, analysis, { node: 'relu3', port: 'out' }, { node: 'fc1', port: 'input' });
     expect(cycle).toMatchObject({ ok: false });
     const replace = checkConnection(project, analysis, { node: 'relu4', port: 'out' }, { node: 'fc3', port: 'input' });
@@ -162,6 +183,10 @@ describe('editor and graph edits', () => {
     const at = (id: string) => laid.graph.nodes.find((node) => node.id === id)?.position ?? { x: Number.NaN, y: Number.NaN };
     expect(at('conv1').x).toBeLessThan(at('relu1').x);
     expect(at('fc3').y).toBeGreaterThan(at('conv1').y);
+    // A group stays on one row: rows get longer instead.
+    const withGroup = groupNodes(source, new Set(['conv2', 'relu2', 'pool2', 'flatten', 'fc1', 'relu3']), 'features')?.project ?? source;
+    const groupRows = new Set(autoLayout(withGroup).graph.nodes.filter((item) => item.group !== undefined).map((item) => item.position.y));
+    expect(groupRows.size).toBe(1);
     const analysis = analyzeGraph(setParam(source, 'conv1', 'out_channels', 8).graph);
     const conv1 = analysis.nodes.get('conv1');
     expect(conv1 !== undefined && keyParams(conv1.spec, conv1.params)).toBe('1→8 k5 p2');
