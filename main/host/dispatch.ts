@@ -41,6 +41,10 @@ export async function dispatchCall(api: Api, method: unknown, params: unknown): 
       return api.startRun(...(data as Parameters<Api['startRun']>));
     case 'previewDataset':
       return api.previewDataset(...(data as Parameters<Api['previewDataset']>));
+    case 'inspectCheckpoint':
+      return api.inspectCheckpoint(...(data as Parameters<Api['inspectCheckpoint']>));
+    case 'graphFromCheckpoint':
+      return api.graphFromCheckpoint(...(data as Parameters<Api['graphFromCheckpoint']>));
     case 'pauseRun':
       return api.pauseRun(...(data as Parameters<Api['pauseRun']>));
     case 'resumeRun':

@@ -1,6 +1,6 @@
 // The Api implementation shared by the Electron app, the browser-mode server and the CLI.
 import { platform } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import {
   ApiError,
   toErrorInfo,
@@ -147,6 +147,17 @@ export function createHost(options: HostOptions): Host {
       await start();
       if (trainer === null) throw new ApiError('E_TRAINER_EXIT', 'The engine is not running: restart it.');
       return trainer.previewDataset(projectJson, baseDir, request.count ?? 4);
+    },
+    async inspectCheckpoint(request) {
+      const { projectJson, baseDir } = resolveProjectRequest(request);
+      await start();
+      if (trainer === null) throw new ApiError('E_TRAINER_EXIT', 'The engine is not running: restart it.');
+      return trainer.inspectCheckpoint(projectJson, baseDir, resolvePath(request.checkpointPath));
+    },
+    async graphFromCheckpoint(request) {
+      await start();
+      if (trainer === null) throw new ApiError('E_TRAINER_EXIT', 'The engine is not running: restart it.');
+      return trainer.graphFromCheckpoint(resolvePath(request.checkpointPath), request.answers, request.name ?? 'Imported checkpoint');
     },
     pauseRun: async (id) => runs.pause(id),
     resumeRun: (id) => runs.resume(id),

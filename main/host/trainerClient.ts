@@ -1,6 +1,6 @@
 // One trainer process: waits for its hello, sends typed requests and matches the replies.
 import { existsSync } from 'node:fs';
-import { ApiError, TrainerToHostSchema, type DatasetPreview, type EngineInfo, type HostToTrainer, type TrainerToHost } from '../../shared/api';
+import { ApiError, TrainerToHostSchema, type CheckpointGraphInfo, type DatasetPreview, type EngineInfo, type ImportReportInfo, type HostToTrainer, type TrainerToHost } from '../../shared/api';
 import type { TrainerExit, TrainerLauncher, TrainerProcess } from './launcher';
 
 export interface TrainerClientOptions {
@@ -73,6 +73,8 @@ export class TrainerClient {
         clearTimeout(pending.timer);
         if (message.type === 'result') pending.resolve(message.info);
         else if (message.type === 'preview') pending.resolve(message.preview);
+        else if (message.type === 'importReport') pending.resolve(message.report);
+        else if (message.type === 'checkpointGraph') pending.resolve(message.graph);
         else pending.reject(ApiError.from(message.error));
       });
       child.onExit((exit) => {
@@ -122,6 +124,14 @@ export class TrainerClient {
   /** A preview of the project's dataset, computed in the trainer process (it holds the dataset readers). */
   previewDataset(projectJson: string, baseDir: string | null, count: number): Promise<DatasetPreview> {
     return this.request<DatasetPreview>('previewDataset', (id) => ({ type: 'previewDataset', id, projectJson, baseDir, count }));
+  }
+
+  inspectCheckpoint(projectJson: string, baseDir: string | null, checkpointPath: string): Promise<ImportReportInfo> {
+    return this.request<ImportReportInfo>('inspectCheckpoint', (id) => ({ type: 'inspectCheckpoint', id, projectJson, baseDir, checkpointPath }));
+  }
+
+  graphFromCheckpoint(checkpointPath: string, answers: Record<string, string>, name: string): Promise<CheckpointGraphInfo> {
+    return this.request<CheckpointGraphInfo>('graphFromCheckpoint', (id) => ({ type: 'graphFromCheckpoint', id, checkpointPath, answers, name }));
   }
 
   // One request/reply exchange matched by id, with the client's timeout.

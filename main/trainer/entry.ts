@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { HostToTrainerSchema, toErrorInfo, type RunMetric } from '../../shared/api';
 import { connectToHost, type MetricsPort } from './channel';
 import { readEngineInfo } from './engine';
-import { prepare, TrainingRun } from './run';
+import { compileProject, prepare, TrainingRun } from './run';
+import { readWeightsFile } from './checkpoint';
+import { matchStateDict, projectFromCheckpoint } from '../../shared/export';
+import { serializeProject } from '../../shared/graph';
 import { previewSplits } from './datasets';
 
 const host = connectToHost();
@@ -65,6 +68,36 @@ host.onMessage((raw, transferred) => {
       try {
         const { splits } = prepare(message.projectJson, message.baseDir, { requireLoss: false });
         host.send({ type: 'preview', id: message.id, preview: previewSplits(splits, message.count) });
+      } catch (error: unknown) {
+        host.send({ type: 'failure', id: message.id, error: toErrorInfo(error) });
+      }
+      return;
+    }
+    case 'inspectCheckpoint': {
+      try {
+        const { plan } = compileProject(message.projectJson, { requireLoss: false });
+        const report = matchStateDict(plan, readWeightsFile(message.checkpointPath));
+        const info = (t: { readonly shape: readonly number[]; readonly dtype: string } | undefined) => (t ? { expected: { shape: [...t.shape], dtype: t.dtype } } : {});
+        const keys = report.keys.map((k) => ({
+          key: k.key,
+          status: k.status,
+          ...info(k.expected),
+          ...(k.found ? { found: { shape: [...k.found.shape], dtype: k.found.dtype } } : {}),
+          ...(k.converted !== undefined ? { converted: k.converted } : {}),
+        }));
+        host.send({ type: 'importReport', id: message.id, report: { keys, counts: { ...report.counts }, loadable: { ...report.loadable } } });
+      } catch (error: unknown) {
+        host.send({ type: 'failure', id: message.id, error: toErrorInfo(error) });
+      }
+      return;
+    }
+    case 'graphFromCheckpoint': {
+      try {
+        const graph = projectFromCheckpoint(readWeightsFile(message.checkpointPath), message.answers, message.name);
+        host.send({
+          type: 'checkpointGraph', id: message.id,
+          graph: { projectJson: graph.project ? serializeProject(graph.project) : null, questions: graph.questions.map((q) => ({ ...q, choices: [...q.choices] })), notes: [...graph.notes] },
+        });
       } catch (error: unknown) {
         host.send({ type: 'failure', id: message.id, error: toErrorInfo(error) });
       }

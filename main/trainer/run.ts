@@ -2,13 +2,15 @@
 // steps with validation, LR schedule, clipping, early stopping, pause/resume/stop, metrics, and atomic checkpoints
 // from which a resumed run continues bit for bit.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import type { ErrorInfo, EpochSummary, RunMetric, RunOptions, RunState } from '../../shared/api';
-import type { Plan } from '../../shared/api/plan';
+import type { Plan, PlanDType } from '../../shared/api/plan';
 import { compileGraph } from '../../shared/compile';
+import { formatImportReport, matchStateDict } from '../../shared/export';
+import { typedArray as typedArrayOf, type TensorData } from '../../shared/formats';
 import { parseProject, type Project, type Training } from '../../shared/graph';
 import type { Batch, BatchSource } from './batch';
-import { readCheckpoint, writeCheckpoint, type Checkpoint, type StoredTensor } from './checkpoint';
+import { readCheckpoint, readWeightsFile, writeCheckpoint, type Checkpoint, type StoredTensor } from './checkpoint';
 import { resolveDataset, type DataSplits, type Dataset } from './datasets';
 import { native, nativeModel, type Model, type NativeModule, type OptimizerConfig, type StepResult } from './engine';
 import { DataLoader } from './loader';
@@ -98,6 +100,18 @@ export interface Prepared {
 
 /** Parses and compiles the project and loads its dataset; every problem is a RunError naming what to fix. */
 export function prepare(projectJson: string, baseDir: string | null, options: { requireLoss?: boolean } = {}): Prepared {
+  const { project, plan } = compileProject(projectJson, options);
+  let splits: DataSplits;
+  try {
+    splits = resolveDataset(project.training, plan, { baseDir: baseDir ?? process.cwd() });
+  } catch (error) {
+    throw new RunError('E_DATASET', error instanceof Error ? error.message : String(error));
+  }
+  return { project, plan, splits };
+}
+
+/** Parses and compiles the project (no data loaded); every problem is a RunError naming what to fix. */
+export function compileProject(projectJson: string, options: { requireLoss?: boolean } = {}): { project: Project; plan: Plan } {
   let project: Project;
   try {
     project = parseProject(projectJson).project;
@@ -113,13 +127,7 @@ export function prepare(projectJson: string, baseDir: string | null, options: { 
   if (compiled.plan.inputs.length !== 1 || compiled.plan.targets.length > 1) {
     throw new RunError('E_RUN', `training needs exactly one Input node and one Target node (the graph has ${compiled.plan.inputs.length} inputs and ${compiled.plan.targets.length} targets)`);
   }
-  let splits: DataSplits;
-  try {
-    splits = resolveDataset(training, compiled.plan, { baseDir: baseDir ?? process.cwd() });
-  } catch (error) {
-    throw new RunError('E_DATASET', error instanceof Error ? error.message : String(error));
-  }
-  return { project, plan: compiled.plan, splits };
+  return { project, plan: compiled.plan };
 }
 
 /** What the loaders read: the dataset, shaped and typed for the Plan's input and target. */
@@ -179,6 +187,42 @@ export function modelCheckpoint<T>(model: Model, state: T): Checkpoint<T> {
   const weights = new Map([...model.stateDict()].map(([k, t]) => [k, toStored(t)] as const));
   const optimizer = model.optimizerState()?.map((p) => ({ step: p.step, buffers: Object.fromEntries(Object.entries(p.buffers).map(([k, t]) => [k, toStored(t)])) })) ?? null;
   return { state, weights, optimizer };
+}
+
+const engineDTypes = new Set<string>(['float32', 'float64', 'int64', 'int32', 'uint8', 'bool']);
+
+/**
+ * Starts the model from a weights file (load_state_dict semantics): strict needs every key matched and none
+ * unexpected; non-strict loads what matches and leaves the rest initialised. A disagreement is a RunError
+ * listing the keys, before anything trains.
+ */
+export function loadInitialWeights(nw: NativeModule, model: Model, plan: Plan, ref: { path: string; strict: boolean }, baseDir: string | null): void {
+  const path = isAbsolute(ref.path) ? ref.path : resolvePath(baseDir ?? process.cwd(), ref.path);
+  let state: Map<string, TensorData>;
+  try {
+    state = readWeightsFile(path);
+  } catch (error) {
+    throw new RunError('E_CHECKPOINT', `initial weights: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const report = matchStateDict(plan, state);
+  if (!(ref.strict ? report.loadable.strict : report.loadable.nonStrict)) {
+    const problems = formatImportReport(report).filter((line) => !line.startsWith('matched')).slice(0, 6).join('; ');
+    throw new RunError('E_CHECKPOINT', `initial weights ${path} do not fit the graph${ref.strict ? ' (strict)' : ''}: ${problems}`);
+  }
+  const tensors = new Map<string, InstanceType<NativeModule['Tensor']>>();
+  for (const entry of report.keys) {
+    const data = state.get(entry.key);
+    const want = plan.tensors.find((t) => t.key === entry.key);
+    if (entry.status !== 'matched' || data === undefined || want === undefined) continue;
+    const values = typedArrayOf(data);
+    if (!engineDTypes.has(data.dtype) || values instanceof Int16Array || values instanceof Int8Array || values instanceof Uint16Array) {
+      throw new RunError('E_CHECKPOINT', `initial weights: '${entry.key}' is ${data.dtype}, which the engine does not load; save it as float32 (tensor.float()) in PyTorch`);
+    }
+    const t = nw.tensor(values, { shape: [...data.shape], dtype: data.dtype as PlanDType });
+    tensors.set(entry.key, t.dtype === want.dtype ? t : t.to(want.dtype));
+  }
+  model.loadStateDict(tensors, false);
+  for (const t of tensors.values()) t.dispose();
 }
 
 /** Loads a checkpoint's weights (and optimizer state when present and wanted) into the model. */
@@ -294,6 +338,7 @@ export class TrainingRun {
         planHash: hash, seed, step: 0, epoch: 0, batch: 0, batchSize: training.batchSize, plateau: initialPlateau(),
         earlyStop: { best: null, bad: 0 }, accum: { loss: 0, correct: 0, count: 0, samples: 0, seconds: 0 }, history: [],
       };
+      if (args.resumeFrom === null && training.initialWeights) loadInitialWeights(nw, model, plan, training.initialWeights, args.baseDir);
       if (args.resumeFrom !== null) {
         if (!existsSync(args.resumeFrom)) throw new RunError('E_CHECKPOINT', `checkpoint ${args.resumeFrom} does not exist`);
         const checkpoint = readCheckpoint<LoopState>(args.resumeFrom);

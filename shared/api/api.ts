@@ -5,6 +5,7 @@ import { EngineStatusSchema } from './engine';
 import { DirectoryListingSchema, ProjectFileSchema, projectParams, RecentProjectSchema, RecoverySchema, SampleInfoSchema, SavedProjectSchema } from './project';
 import { MenuCommandSchema } from './menu';
 import type { ApiEventName, ApiMethodName } from './methods';
+import { CheckpointGraphSchema, GraphFromCheckpointRequestSchema, ImportReportSchema, InspectCheckpointRequestSchema } from './interop';
 import { DatasetPreviewSchema, PreviewDatasetRequestSchema, RunInfoSchema, RunLogSchema, RunMetricSchema, StartRunRequestSchema } from './run';
 
 /** One entry per call: parameter tuple and result schema. Both sides of every boundary validate with these. */
@@ -37,6 +38,10 @@ export const apiMethods = {
   startRun: { params: z.tuple([StartRunRequestSchema]), result: RunInfoSchema },
   /** A few samples of the project's dataset with split sizes and shapes (the Input node's preview). */
   previewDataset: { params: z.tuple([PreviewDatasetRequestSchema]), result: DatasetPreviewSchema },
+  /** Compare a weights file with the project's graph, key by key (load_state_dict's report), changing nothing. */
+  inspectCheckpoint: { params: z.tuple([InspectCheckpointRequestSchema]), result: ImportReportSchema },
+  /** A project inferred from a Sequential-style state_dict, or the questions that must be answered first. */
+  graphFromCheckpoint: { params: z.tuple([GraphFromCheckpointRequestSchema]), result: CheckpointGraphSchema },
   /** Pauses a running run after its current step. */
   pauseRun: { params: z.tuple([z.string()]), result: RunInfoSchema },
   /** Continues a paused run, or resumes a stopped/crashed/diverged one from its last checkpoint. */

@@ -7,6 +7,7 @@ export * from './methods';
 export * from './rpc';
 export * from './trainer';
 export * from './plan';
+export * from './interop';
 export * from './run';
 export * from './project';
 export * from './menu';

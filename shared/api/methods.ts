@@ -15,6 +15,8 @@ export const apiMethodNames = [
   'listDirectory',
   'startRun',
   'previewDataset',
+  'inspectCheckpoint',
+  'graphFromCheckpoint',
   'pauseRun',
   'resumeRun',
   'stopRun',

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { EngineInfoSchema } from './engine';
 import { ErrorInfoSchema } from './errors';
+import { CheckpointGraphSchema, ImportReportSchema } from './interop';
 import { DatasetPreviewSchema, EpochSummarySchema, RunMetricSchema, RunOptionsSchema, RunStateSchema } from './run';
 
 export const HostToTrainerSchema = z.discriminatedUnion('type', [
@@ -9,6 +10,10 @@ export const HostToTrainerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('shutdown') }),
   /** Load the project's dataset (no engine needed) and answer with a preview. */
   z.object({ type: z.literal('previewDataset'), id: z.number().int().nonnegative(), projectJson: z.string(), baseDir: z.string().nullable(), count: z.number().int().positive() }),
+  /** Read a weights file and compare it with the project's graph, key by key. */
+  z.object({ type: z.literal('inspectCheckpoint'), id: z.number().int().nonnegative(), projectJson: z.string(), baseDir: z.string().nullable(), checkpointPath: z.string() }),
+  /** Read a weights file and infer a Sequential-style graph from its keys. */
+  z.object({ type: z.literal('graphFromCheckpoint'), id: z.number().int().nonnegative(), checkpointPath: z.string(), answers: z.record(z.string(), z.string()), name: z.string() }),
   /** Start (or resume from a checkpoint) a training run in this process; the project is JSON text. */
   z.object({
     type: z.literal('startRun'),
@@ -31,6 +36,8 @@ export const TrainerToHostSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('result'), id: z.number().int(), info: EngineInfoSchema }),
   z.object({ type: z.literal('failure'), id: z.number().int(), error: ErrorInfoSchema }),
   z.object({ type: z.literal('preview'), id: z.number().int(), preview: DatasetPreviewSchema }),
+  z.object({ type: z.literal('importReport'), id: z.number().int(), report: ImportReportSchema }),
+  z.object({ type: z.literal('checkpointGraph'), id: z.number().int(), graph: CheckpointGraphSchema }),
   /** Metrics of a run, coalesced (at most ~20 messages a second). */
   z.object({ type: z.literal('runMetrics'), runId: z.string(), metrics: z.array(RunMetricSchema) }),
   /** A run's state changed, or its progress/checkpoint did. */

@@ -93,6 +93,10 @@ export const TrainingSchema = z.strictObject({
   dtype: z.enum(['float32', 'float64']),
   /** stop when the validation loss has not improved by minDelta for `patience` epochs; absent or null: train all epochs */
   earlyStopping: z.strictObject({ patience: z.number().int().positive(), minDelta: nonNegative }).nullable().optional(),
+  /** start from these weights (a .mdl/.pt state_dict, a resume checkpoint or .safetensors) instead of fresh
+   * initialisation; strict: every key must match (load_state_dict(strict=True)); a relative path is resolved
+   * against the project file's folder */
+  initialWeights: z.strictObject({ path: z.string().min(1), strict: z.boolean() }).nullable().optional(),
   /** CPU threads for the engine's kernels (torch.set_num_threads); absent or 0: the physical core count */
   threads: z.number().int().min(0).max(1024).optional(),
 });

@@ -35,6 +35,8 @@ export function createFakeApi(): FakeApi {
     // Run calls: run tests use main/host/runs.ts and real trainer processes.
     startRun: () => Promise.reject(new Error('fake Api: startRun is not implemented')),
     previewDataset: () => Promise.reject(new Error('fake Api: previewDataset is not implemented')),
+    inspectCheckpoint: () => Promise.reject(new Error('fake Api: inspectCheckpoint is not implemented')),
+    graphFromCheckpoint: () => Promise.reject(new Error('fake Api: graphFromCheckpoint is not implemented')),
     pauseRun: () => Promise.reject(new Error('fake Api: pauseRun is not implemented')),
     resumeRun: () => Promise.reject(new Error('fake Api: resumeRun is not implemented')),
     stopRun: () => Promise.reject(new Error('fake Api: stopRun is not implemented')),

@@ -1,0 +1,46 @@
+// Checkpoint import across the Api: the per-key report shown before anything changes, and a graph
+// inferred from a Sequential-style state_dict (parsing happens in the trainer process, never in main).
+import { z } from 'zod';
+
+export const InspectCheckpointRequestSchema = z.strictObject({
+  /** the project as JSON text, or a path to its file (exactly one) */
+  projectJson: z.string().optional(),
+  projectPath: z.string().optional(),
+  /** .mdl/.pt (torch.save), a resume checkpoint, or .safetensors */
+  checkpointPath: z.string().min(1),
+});
+export type InspectCheckpointRequest = z.infer<typeof InspectCheckpointRequestSchema>;
+
+const TensorInfoSchema = z.strictObject({ shape: z.array(z.number().int().nonnegative()), dtype: z.string() });
+
+export const ImportReportSchema = z.strictObject({
+  keys: z.array(
+    z.strictObject({
+      key: z.string(),
+      status: z.enum(['matched', 'missing', 'unexpected', 'shape-mismatch', 'dtype-mismatch']),
+      expected: TensorInfoSchema.optional(),
+      found: TensorInfoSchema.optional(),
+      converted: z.boolean().optional(),
+    }),
+  ),
+  counts: z.record(z.string(), z.number().int().nonnegative()),
+  /** whether load_state_dict would succeed with strict=True / strict=False */
+  loadable: z.strictObject({ strict: z.boolean(), nonStrict: z.boolean() }),
+});
+export type ImportReportInfo = z.infer<typeof ImportReportSchema>;
+
+export const GraphFromCheckpointRequestSchema = z.strictObject({
+  checkpointPath: z.string().min(1),
+  /** answers to earlier questions: layer id by module path, and "input": "C,H,W" or "F" */
+  answers: z.record(z.string(), z.string()),
+  name: z.string().optional(),
+});
+export type GraphFromCheckpointRequest = z.infer<typeof GraphFromCheckpointRequestSchema>;
+
+export const CheckpointGraphSchema = z.strictObject({
+  /** the project as JSON text, null until every question is answered */
+  projectJson: z.string().nullable(),
+  questions: z.array(z.strictObject({ path: z.string(), message: z.string(), choices: z.array(z.string()) })),
+  notes: z.array(z.string()),
+});
+export type CheckpointGraphInfo = z.infer<typeof CheckpointGraphSchema>;
