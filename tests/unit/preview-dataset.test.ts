@@ -26,7 +26,7 @@ describe.skipIf(!haveEngine)('previewDataset', () => {
     expect(p.samples[0]!.label).not.toBeNull();
   }, 60_000);
 
-  it('resolves a file dataset next to the project (char-LSTM text windows)', async () => {
+  it('loads the builtin text corpus (char-LSTM text windows)', async () => {
     const p = await host.previewDataset({ projectPath: join(paths.root, 'samples', 'char-lstm.json') });
     expect(p.task).toBe('language');
     expect(p.x.shape).toEqual([64]);
@@ -35,8 +35,9 @@ describe.skipIf(!haveEngine)('previewDataset', () => {
 
   it('names the problem when the dataset cannot be loaded', async () => {
     const project = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(join(paths.root, 'samples', 'char-lstm.json'), 'utf8'))) as {
-      training: { dataset: { name: string } };
+      training: { dataset: { source: string; name: string } };
     };
+    project.training.dataset.source = 'file';
     project.training.dataset.name = 'data/no-such-file.txt';
     await expect(host.previewDataset({ projectJson: JSON.stringify(project) })).rejects.toThrow(/no-such-file\.txt: no such file/);
   }, 60_000);

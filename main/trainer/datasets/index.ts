@@ -1,7 +1,8 @@
 // Resolves a project's dataset reference (builtin, synthetic or file) into in-memory splits shaped for the model's inputs,
 // and previews a few samples of it.
 import { existsSync, statSync } from 'node:fs';
-import { extname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Plan } from '../../../shared/api/plan';
 import type { Training } from '../../../shared/graph/schema';
 import { mixSeed, permutation } from '../random';
@@ -79,8 +80,24 @@ interface LoadContext {
   input: (number | null)[] | null;
 }
 
+/** The app's own folder (where package.json and samples/ are), from this module's location in the sources or dist/. */
+function appRoot(): string {
+  let dir = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i += 1) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'samples'))) return dir;
+    dir = resolve(dir, '..');
+  }
+  return process.cwd();
+}
+
+/** Text corpora shipped with the app (samples/data), usable as builtin datasets from any project. */
+export const builtinTexts: Record<string, string> = { notes: 'samples/data/notes.txt' };
+
 function loadRaw(ref: DatasetRef, ctx: LoadContext): { train: Dataset; test: Dataset | null } {
   const { options } = ref;
+  if (ref.source === 'builtin' && builtinTexts[ref.name] !== undefined) {
+    return loadRaw({ ...ref, source: 'file', name: join(appRoot(), builtinTexts[ref.name]!) }, ctx);
+  }
   if (ref.source === 'synthetic') {
     const seqLen = ctx.input?.[0] ?? null;
     return { train: synthetic(ref.name, options, mixSeed(ctx.seed, 0x5e7), ctx.input && ctx.input.length >= 1 ? seqLen : null), test: null };
@@ -88,7 +105,7 @@ function loadRaw(ref: DatasetRef, ctx: LoadContext): { train: Dataset; test: Dat
   if (ref.source === 'builtin') {
     const dir = str(options, 'dir') ?? builtinDirs[ref.name];
     if (dir === undefined) {
-      throw new DatasetError(`builtin dataset ${JSON.stringify(ref.name)} is not available: builtins are ${Object.keys(builtinDirs).join(', ')}; use a file dataset (CSV, IDX, image folder or text) instead`);
+      throw new DatasetError(`builtin dataset ${JSON.stringify(ref.name)} is not available: builtins are ${[...Object.keys(builtinDirs), ...Object.keys(builtinTexts)].join(', ')}; use a file dataset (CSV, IDX, image folder or text) instead`);
     }
     const file = (base: string): string => {
       const gz = join(dir, `${base}.gz`);
