@@ -3,7 +3,6 @@ import {
   Background,
   BackgroundVariant,
   Controls,
-  MiniMap,
   ReactFlow,
   useConnection,
   useNodesInitialized,
@@ -27,6 +26,7 @@ import type { Selection } from '../store/editor';
 import { addNode, checkConnection, collapsedAncestor, connect, moveNodes, nodeSize, type ConnectionCheck, type Endpoint, type Point } from '../store/graphOps';
 import { GroupNode, LayerNode, type GroupFlowNode, type LayerFlowNode, type LayerNodeData } from './LayerNode';
 import { formatCount, keyParams, nodeWeights, outputText, parameterCount } from './nodeView';
+import { Overview } from './Overview';
 import './canvas.css';
 
 export type Sizes = Map<string, { width: number; height: number }>;
@@ -526,7 +526,7 @@ export function Canvas(props: CanvasProps) {
       >
         <CanvasBackground snap={props.snap} />
         <Controls position="bottom-left" aria-label="Zoom controls" />
-        <MiniMap position="bottom-right" pannable zoomable ariaLabel="Canvas overview" nodeColor={miniMapColor} nodeStrokeWidth={2} />
+        <Overview label="Canvas overview" colorOf={miniMapColor} />
         <ConnectionHint check={check} />
         <FitOnRequest request={props.fitRequest} empty={project.graph.nodes.length === 0} />
       </ReactFlow>
