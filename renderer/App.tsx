@@ -21,6 +21,8 @@ import { ModelSummary } from './summary/ModelSummary';
 import { TrainingDock, TrainingProvider } from './runs/Training';
 import { MenuTraining } from './shell/MenuTraining';
 
+const menuLabels = { importCheckpoint: 'Import Checkpoint', exportCheckpoint: 'Export Checkpoint', exportPyTorch: 'Export PyTorch Code', exportOnnx: 'Export ONNX' } as const;
+
 const paletteItems: readonly PaletteItem[] = layers.map((spec) => ({ id: spec.id, title: spec.title, category: spec.category, summary: spec.summary }));
 
 type Theme = 'light' | 'dark';
@@ -291,7 +293,7 @@ export function App({ api }: { api: Api }) {
           case 'exportCheckpoint':
           case 'exportPyTorch':
           case 'exportOnnx':
-            return notify(`${command}: not available yet (the host offers no import/export call to the window).`, 'error');
+            return notify(`${menuLabels[command]} is not available in the window yet.`, 'error');
         }
       }),
     [api, guard, newProject, notify, open, openPath, save, saveAs, writeTo],
