@@ -16,7 +16,7 @@ function menuApi() {
   const text = serializeProject({ format: PROJECT_FORMAT, version: PROJECT_VERSION, name: 'Menu test', description: '', graph: { nodes: [], edges: [], groups: [] }, training: defaultTraining(), ui: defaultUiState() });
   return {
     ...api,
-    newProject: () => Promise.resolve({ path: '', text }),
+    newProject: () => Promise.resolve({ path: '', text, migrations: [] }),
     on: ((event, listener) => {
       if (event !== 'menuCommand') return api.on(event, listener);
       const typed = listener as (data: ApiEventData<'menuCommand'>) => void;
