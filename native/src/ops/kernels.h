@@ -11,14 +11,16 @@ namespace nw::kern {
 
 constexpr int64_t kGrain = 32768;  // elements per parallel chunk
 
-// out[i] = f(in[i]); in is converted to Tin first if needed.
+// out[i] = f(in[i]); out is a fresh tensor (never aliases in).
 template <typename Tin, typename Tout, typename F>
 void map1(const Tensor& out, const Tensor& in, F f) {
   Tout* o = out.data<Tout>();
   if (in.is_contiguous()) {
     const Tin* p = in.data<Tin>();
     cpu::parallel_for(0, out.numel(), kGrain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) o[i] = f(p[i]);
+      const Tin* __restrict src = p;
+      Tout* __restrict dst = o;
+      for (int64_t i = b; i < e; ++i) dst[i] = f(src[i]);
     });
     return;
   }
@@ -40,6 +42,7 @@ void map2(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
   if (a.sizes() == out.sizes() && b.sizes() == out.sizes() && a.is_contiguous() && b.is_contiguous()) {
     const Ta* pa = a.data<Ta>();
     const Tb* pb = b.data<Tb>();
+    // out may be `a` itself (in-place add_): no restrict here.
     cpu::parallel_for(0, n, kGrain, [&](int64_t s, int64_t e) {
       for (int64_t i = s; i < e; ++i) o[i] = f(pa[i], pb[i]);
     });
