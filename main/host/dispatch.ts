@@ -45,6 +45,8 @@ export async function dispatchCall(api: Api, method: unknown, params: unknown): 
       return api.inspectCheckpoint(...(data as Parameters<Api['inspectCheckpoint']>));
     case 'graphFromCheckpoint':
       return api.graphFromCheckpoint(...(data as Parameters<Api['graphFromCheckpoint']>));
+    case 'exportModel':
+      return api.exportModel(...(data as Parameters<Api['exportModel']>));
     case 'pauseRun':
       return api.pauseRun(...(data as Parameters<Api['pauseRun']>));
     case 'resumeRun':

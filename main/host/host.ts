@@ -159,6 +159,12 @@ export function createHost(options: HostOptions): Host {
       if (trainer === null) throw new ApiError('E_TRAINER_EXIT', 'The engine is not running: restart it.');
       return trainer.graphFromCheckpoint(resolvePath(request.checkpointPath), request.answers, request.name ?? 'Imported checkpoint');
     },
+    async exportModel(request) {
+      const { projectJson } = resolveProjectRequest(request);
+      await start();
+      if (trainer === null) throw new ApiError('E_TRAINER_EXIT', 'The engine is not running: restart it.');
+      return trainer.exportModel(projectJson, request.weightsPath !== undefined ? resolvePath(request.weightsPath) : null, resolvePath(request.to));
+    },
     pauseRun: async (id) => runs.pause(id),
     resumeRun: (id) => runs.resume(id),
     stopRun: async (id, stopOptions) => runs.stop(id, stopOptions.save),

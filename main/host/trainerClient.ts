@@ -1,6 +1,6 @@
 // One trainer process: waits for its hello, sends typed requests and matches the replies.
 import { existsSync } from 'node:fs';
-import { ApiError, TrainerToHostSchema, type CheckpointGraphInfo, type DatasetPreview, type EngineInfo, type ImportReportInfo, type HostToTrainer, type TrainerToHost } from '../../shared/api';
+import { ApiError, TrainerToHostSchema, type CheckpointGraphInfo, type DatasetPreview, type ExportedFilesInfo, type EngineInfo, type ImportReportInfo, type HostToTrainer, type TrainerToHost } from '../../shared/api';
 import type { TrainerExit, TrainerLauncher, TrainerProcess } from './launcher';
 
 export interface TrainerClientOptions {
@@ -75,6 +75,7 @@ export class TrainerClient {
         else if (message.type === 'preview') pending.resolve(message.preview);
         else if (message.type === 'importReport') pending.resolve(message.report);
         else if (message.type === 'checkpointGraph') pending.resolve(message.graph);
+        else if (message.type === 'exported') pending.resolve(message.exported);
         else pending.reject(ApiError.from(message.error));
       });
       child.onExit((exit) => {
@@ -132,6 +133,11 @@ export class TrainerClient {
 
   graphFromCheckpoint(checkpointPath: string, answers: Record<string, string>, name: string): Promise<CheckpointGraphInfo> {
     return this.request<CheckpointGraphInfo>('graphFromCheckpoint', (id) => ({ type: 'graphFromCheckpoint', id, checkpointPath, answers, name }));
+  }
+
+  /** Writes the project (and weights) to `to`; the trainer loads the engine for a fresh model when weightsPath is null. */
+  exportModel(projectJson: string, weightsPath: string | null, to: string): Promise<ExportedFilesInfo> {
+    return this.request<ExportedFilesInfo>('exportModel', (id) => ({ type: 'exportModel', id, projectJson, weightsPath, to }));
   }
 
   // One request/reply exchange matched by id, with the client's timeout.

@@ -1,14 +1,15 @@
 // Trainer process entry: answers the host's typed requests and runs training; the native engine is loaded here and only here.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { HostToTrainerSchema, toErrorInfo, type RunMetric } from '../../shared/api';
+import { ApiError, HostToTrainerSchema, toErrorInfo, type RunMetric } from '../../shared/api';
 import { connectToHost, type MetricsPort } from './channel';
 import { readEngineInfo } from './engine';
 import { compileProject, prepare, TrainingRun } from './run';
 import { readWeightsFile } from './checkpoint';
 import { matchStateDict, projectFromCheckpoint } from '../../shared/export';
-import { serializeProject } from '../../shared/graph';
+import { parseProject, serializeProject } from '../../shared/graph';
 import { previewSplits } from './datasets';
+import { exportModel } from './export';
 
 const host = connectToHost();
 const runs = new Map<string, TrainingRun>();
@@ -101,6 +102,19 @@ host.onMessage((raw, transferred) => {
       } catch (error: unknown) {
         host.send({ type: 'failure', id: message.id, error: toErrorInfo(error) });
       }
+      return;
+    }
+    case 'exportModel': {
+      (async () => {
+        let project;
+        try {
+          project = parseProject(message.projectJson).project;
+        } catch (error: unknown) {
+          throw new ApiError('E_PROJECT_INVALID', error instanceof Error ? error.message : String(error));
+        }
+        const { files } = await exportModel(project, { to: message.to, weightsPath: message.weightsPath ?? undefined });
+        host.send({ type: 'exported', id: message.id, exported: { files } });
+      })().catch((error: unknown) => host.send({ type: 'failure', id: message.id, error: toErrorInfo(error) }));
       return;
     }
     case 'startRun': {

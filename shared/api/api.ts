@@ -5,7 +5,7 @@ import { EngineStatusSchema } from './engine';
 import { DirectoryListingSchema, ProjectFileSchema, projectParams, RecentProjectSchema, RecoverySchema, SampleInfoSchema, SavedProjectSchema } from './project';
 import { MenuCommandSchema } from './menu';
 import type { ApiEventName, ApiMethodName } from './methods';
-import { CheckpointGraphSchema, GraphFromCheckpointRequestSchema, ImportReportSchema, InspectCheckpointRequestSchema } from './interop';
+import { CheckpointGraphSchema, ExportedFilesSchema, ExportModelRequestSchema, GraphFromCheckpointRequestSchema, ImportReportSchema, InspectCheckpointRequestSchema } from './interop';
 import { DatasetPreviewSchema, PreviewDatasetRequestSchema, RunInfoSchema, RunLogSchema, RunMetricSchema, StartRunRequestSchema } from './run';
 
 /** One entry per call: parameter tuple and result schema. Both sides of every boundary validate with these. */
@@ -42,6 +42,8 @@ export const apiMethods = {
   inspectCheckpoint: { params: z.tuple([InspectCheckpointRequestSchema]), result: ImportReportSchema },
   /** A project inferred from a Sequential-style state_dict, or the questions that must be answered first. */
   graphFromCheckpoint: { params: z.tuple([GraphFromCheckpointRequestSchema]), result: CheckpointGraphSchema },
+  /** Writes the project as .mdl, .py (model.py + train.py), .onnx or .safetensors (by the target's extension), in the trainer process. */
+  exportModel: { params: z.tuple([ExportModelRequestSchema]), result: ExportedFilesSchema },
   /** Pauses a running run after its current step. */
   pauseRun: { params: z.tuple([z.string()]), result: RunInfoSchema },
   /** Continues a paused run, or resumes a stopped/crashed/diverged one from its last checkpoint. */

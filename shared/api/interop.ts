@@ -44,3 +44,20 @@ export const CheckpointGraphSchema = z.strictObject({
   notes: z.array(z.string()),
 });
 export type CheckpointGraphInfo = z.infer<typeof CheckpointGraphSchema>;
+
+export const ExportModelRequestSchema = z.strictObject({
+  /** the project as JSON text, or a path to its file (exactly one) */
+  projectJson: z.string().optional(),
+  projectPath: z.string().optional(),
+  /** weights to export (any readable format); absent: a fresh model seeded by training.seed */
+  weightsPath: z.string().min(1).optional(),
+  /** the target; its extension picks the format: .mdl/.pt/.pth, .py (model.py + train.py beside it), .safetensors, .onnx */
+  to: z.string().min(1),
+});
+export type ExportModelRequest = z.infer<typeof ExportModelRequestSchema>;
+
+export const ExportedFilesSchema = z.strictObject({
+  /** absolute paths of the files written */
+  files: z.array(z.string()),
+});
+export type ExportedFilesInfo = z.infer<typeof ExportedFilesSchema>;

@@ -17,6 +17,7 @@ export const apiMethodNames = [
   'previewDataset',
   'inspectCheckpoint',
   'graphFromCheckpoint',
+  'exportModel',
   'pauseRun',
   'resumeRun',
   'stopRun',

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { EngineInfoSchema } from './engine';
 import { ErrorInfoSchema } from './errors';
-import { CheckpointGraphSchema, ImportReportSchema } from './interop';
+import { CheckpointGraphSchema, ExportedFilesSchema, ImportReportSchema } from './interop';
 import { DatasetPreviewSchema, EpochSummarySchema, RunMetricSchema, RunOptionsSchema, RunStateSchema } from './run';
 
 export const HostToTrainerSchema = z.discriminatedUnion('type', [
@@ -14,6 +14,8 @@ export const HostToTrainerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('inspectCheckpoint'), id: z.number().int().nonnegative(), projectJson: z.string(), baseDir: z.string().nullable(), checkpointPath: z.string() }),
   /** Read a weights file and infer a Sequential-style graph from its keys. */
   z.object({ type: z.literal('graphFromCheckpoint'), id: z.number().int().nonnegative(), checkpointPath: z.string(), answers: z.record(z.string(), z.string()), name: z.string() }),
+  /** Export the project (and weights, or a fresh seeded model) to a file; the extension of `to` picks the format. */
+  z.object({ type: z.literal('exportModel'), id: z.number().int().nonnegative(), projectJson: z.string(), weightsPath: z.string().nullable(), to: z.string() }),
   /** Start (or resume from a checkpoint) a training run in this process; the project is JSON text. */
   z.object({
     type: z.literal('startRun'),
@@ -38,6 +40,7 @@ export const TrainerToHostSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('preview'), id: z.number().int(), preview: DatasetPreviewSchema }),
   z.object({ type: z.literal('importReport'), id: z.number().int(), report: ImportReportSchema }),
   z.object({ type: z.literal('checkpointGraph'), id: z.number().int(), graph: CheckpointGraphSchema }),
+  z.object({ type: z.literal('exported'), id: z.number().int(), exported: ExportedFilesSchema }),
   /** Metrics of a run, coalesced (at most ~20 messages a second). */
   z.object({ type: z.literal('runMetrics'), runId: z.string(), metrics: z.array(RunMetricSchema) }),
   /** A run's state changed, or its progress/checkpoint did. */

@@ -37,6 +37,7 @@ export function createFakeApi(): FakeApi {
     previewDataset: () => Promise.reject(new Error('fake Api: previewDataset is not implemented')),
     inspectCheckpoint: () => Promise.reject(new Error('fake Api: inspectCheckpoint is not implemented')),
     graphFromCheckpoint: () => Promise.reject(new Error('fake Api: graphFromCheckpoint is not implemented')),
+    exportModel: () => Promise.reject(new Error('fake Api: exportModel is not implemented')),
     pauseRun: () => Promise.reject(new Error('fake Api: pauseRun is not implemented')),
     resumeRun: () => Promise.reject(new Error('fake Api: resumeRun is not implemented')),
     stopRun: () => Promise.reject(new Error('fake Api: stopRun is not implemented')),
