@@ -51,55 +51,62 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t
 constexpr int64_t kSmallChannels = 16;
 
 // C[M x N] = A @ B; A(i, k) = a[i * sai + k * sak] (a transposed view costs nothing), B row-major.
+// Register blocks of R rows x 32 columns (GCC vector types: two 64-byte registers per row).
+template <typename T, int R>
+inline __attribute__((always_inline)) void small_gemm_nn_rows(int64_t i, int64_t N, int64_t K, const T* a, int64_t sai, int64_t sak,
+                                                              const T* b, int64_t ldb, T* c, int64_t ldc) {
+  typedef T V __attribute__((vector_size(64)));
+  constexpr int64_t W = 64 / sizeof(T);
+  constexpr int64_t S = 32 / W;  // vectors per strip (32 floats)
+  constexpr int64_t SW = S * W;
+  int64_t j0 = 0;
+  for (; j0 + SW <= N; j0 += SW) {
+    V acc[R][S] = {};
+    for (int64_t k = 0; k < K; ++k) {
+      const T* br = b + k * ldb + j0;
+      V bv[S];
+      for (int64_t q = 0; q < S; ++q) std::memcpy(&bv[q], br + q * W, sizeof(V));
+      for (int r = 0; r < R; ++r) {
+        const T av = a[(i + r) * sai + k * sak];
+        for (int64_t q = 0; q < S; ++q) acc[r][q] += av * bv[q];
+      }
+    }
+    for (int r = 0; r < R; ++r)
+      for (int64_t q = 0; q < S; ++q) std::memcpy(c + (i + r) * ldc + j0 + q * W, &acc[r][q], sizeof(V));
+  }
+  if (j0 < N) {  // tail columns: one vector at a time, then scalars
+    for (; j0 + W <= N; j0 += W) {
+      V acc[R] = {};
+      for (int64_t k = 0; k < K; ++k) {
+        V bv;
+        std::memcpy(&bv, b + k * ldb + j0, sizeof(V));
+        for (int r = 0; r < R; ++r) acc[r] += a[(i + r) * sai + k * sak] * bv;
+      }
+      for (int r = 0; r < R; ++r) std::memcpy(c + (i + r) * ldc + j0, &acc[r], sizeof(V));
+    }
+    for (int r = 0; r < R; ++r)
+      for (int64_t j = j0; j < N; ++j) {
+        T acc = 0;
+        for (int64_t k = 0; k < K; ++k) acc += a[(i + r) * sai + k * sak] * b[k * ldb + j];
+        c[(i + r) * ldc + j] = acc;
+      }
+  }
+}
 template <typename T>
 inline __attribute__((always_inline)) void small_gemm_nn_body(int64_t M, int64_t N, int64_t K, const T* a, int64_t sai, int64_t sak,
                                                               const T* b, int64_t ldb, T* c, int64_t ldc) {
-  constexpr int64_t S = 32;  // columns per strip
-  int64_t j0 = 0;
-  for (; j0 + S <= N; j0 += S) {
-    int64_t i = 0;
-    for (; i + 4 <= M; i += 4) {
-      T acc0[S] = {}, acc1[S] = {}, acc2[S] = {}, acc3[S] = {};
-      for (int64_t k = 0; k < K; ++k) {
-        const T* br = b + k * ldb + j0;
-        const T a0 = a[i * sai + k * sak], a1 = a[(i + 1) * sai + k * sak], a2 = a[(i + 2) * sai + k * sak], a3 = a[(i + 3) * sai + k * sak];
-        for (int64_t j = 0; j < S; ++j) {
-          acc0[j] += a0 * br[j];
-          acc1[j] += a1 * br[j];
-          acc2[j] += a2 * br[j];
-          acc3[j] += a3 * br[j];
-        }
-      }
-      for (int64_t j = 0; j < S; ++j) {
-        c[i * ldc + j0 + j] = acc0[j];
-        c[(i + 1) * ldc + j0 + j] = acc1[j];
-        c[(i + 2) * ldc + j0 + j] = acc2[j];
-        c[(i + 3) * ldc + j0 + j] = acc3[j];
-      }
-    }
-    for (; i < M; ++i) {
-      T acc[S] = {};
-      for (int64_t k = 0; k < K; ++k) {
-        const T* br = b + k * ldb + j0;
-        const T av = a[i * sai + k * sak];
-        for (int64_t j = 0; j < S; ++j) acc[j] += av * br[j];
-      }
-      for (int64_t j = 0; j < S; ++j) c[i * ldc + j0 + j] = acc[j];
-    }
-  }
-  for (int64_t i = 0; i < M && j0 < N; ++i)
-    for (int64_t j = j0; j < N; ++j) {
-      T acc = 0;
-      for (int64_t k = 0; k < K; ++k) acc += a[i * sai + k * sak] * b[k * ldb + j];
-      c[i * ldc + j] = acc;
-    }
+  int64_t i = 0;
+  for (; i + 6 <= M; i += 6) small_gemm_nn_rows<T, 6>(i, N, K, a, sai, sak, b, ldb, c, ldc);
+  for (; i + 4 <= M; i += 4) small_gemm_nn_rows<T, 4>(i, N, K, a, sai, sak, b, ldb, c, ldc);
+  for (; i + 2 <= M; i += 2) small_gemm_nn_rows<T, 2>(i, N, K, a, sai, sak, b, ldb, c, ldc);
+  for (; i < M; ++i) small_gemm_nn_rows<T, 1>(i, N, K, a, sai, sak, b, ldb, c, ldc);
 }
 
-// C[M x N] += A[M x L] @ B[N x L]^T: dot products over the long dimension L, four columns
-// of C at a time, written with GCC vector types (one 64-byte register per step) so they
-// vectorise without reassociation flags.
-template <typename T>
-inline __attribute__((always_inline)) void small_gemm_nt_body(int64_t M, int64_t N, int64_t L, const T* a, int64_t lda, const T* b,
+// C[M x N] += A[M x L] @ B[N x L]^T: dot products over the long dimension L, blocks of R
+// rows of A by four rows of B (R * 4 vector accumulators), written with GCC vector types
+// (one 64-byte register per step) so they vectorise without reassociation flags.
+template <typename T, int R>
+inline __attribute__((always_inline)) void small_gemm_nt_rows(int64_t i, int64_t N, int64_t L, const T* a, int64_t lda, const T* b,
                                                               int64_t ldb, T* c, int64_t ldc) {
   typedef T V __attribute__((vector_size(64)));
   constexpr int64_t W = 64 / sizeof(T);
@@ -108,32 +115,37 @@ inline __attribute__((always_inline)) void small_gemm_nt_body(int64_t M, int64_t
     for (int64_t q = 0; q < W; ++q) s += v[q];
     return s;
   };
-  for (int64_t i = 0; i < M; ++i) {
-    const T* ar = a + i * lda;
-    for (int64_t j = 0; j < N; j += 4) {
-      const int64_t nj = std::min<int64_t>(4, N - j);
-      const T* br[4];
-      for (int64_t q = 0; q < 4; ++q) br[q] = b + (j + std::min<int64_t>(q, nj - 1)) * ldb;
-      V s0 = {}, s1 = {}, s2 = {}, s3 = {};
-      int64_t l = 0;
-      for (; l + W <= L; l += W) {
-        V av, b0, b1, b2, b3;  // unaligned loads
-        std::memcpy(&av, ar + l, sizeof(V));
-        std::memcpy(&b0, br[0] + l, sizeof(V));
-        std::memcpy(&b1, br[1] + l, sizeof(V));
-        std::memcpy(&b2, br[2] + l, sizeof(V));
-        std::memcpy(&b3, br[3] + l, sizeof(V));
-        s0 += av * b0;
-        s1 += av * b1;
-        s2 += av * b2;
-        s3 += av * b3;
+  for (int64_t j = 0; j < N; j += 4) {
+    const int64_t nj = std::min<int64_t>(4, N - j);
+    const T* br[4];
+    for (int64_t q = 0; q < 4; ++q) br[q] = b + (j + std::min<int64_t>(q, nj - 1)) * ldb;
+    V s[R][4] = {};
+    int64_t l = 0;
+    for (; l + W <= L; l += W) {
+      V bv[4];  // unaligned loads
+      for (int q = 0; q < 4; ++q) std::memcpy(&bv[q], br[q] + l, sizeof(V));
+      for (int r = 0; r < R; ++r) {
+        V av;
+        std::memcpy(&av, a + (i + r) * lda + l, sizeof(V));
+        for (int q = 0; q < 4; ++q) s[r][q] += av * bv[q];
       }
-      T t[4] = {hsum(s0), hsum(s1), hsum(s2), hsum(s3)};
-      for (; l < L; ++l)
-        for (int64_t q = 0; q < 4; ++q) t[q] += ar[l] * br[q][l];
-      for (int64_t q = 0; q < nj; ++q) c[i * ldc + j + q] += t[q];
+    }
+    for (int r = 0; r < R; ++r) {
+      const T* ar = a + (i + r) * lda;
+      T t[4] = {hsum(s[r][0]), hsum(s[r][1]), hsum(s[r][2]), hsum(s[r][3])};
+      for (int64_t l2 = l; l2 < L; ++l2)
+        for (int64_t q = 0; q < 4; ++q) t[q] += ar[l2] * br[q][l2];
+      for (int64_t q = 0; q < nj; ++q) c[(i + r) * ldc + j + q] += t[q];
     }
   }
+}
+template <typename T>
+inline __attribute__((always_inline)) void small_gemm_nt_body(int64_t M, int64_t N, int64_t L, const T* a, int64_t lda, const T* b,
+                                                              int64_t ldb, T* c, int64_t ldc) {
+  int64_t i = 0;
+  for (; i + 4 <= M; i += 4) small_gemm_nt_rows<T, 4>(i, N, L, a, lda, b, ldb, c, ldc);
+  for (; i + 2 <= M; i += 2) small_gemm_nt_rows<T, 2>(i, N, L, a, lda, b, ldb, c, ldc);
+  for (; i < M; ++i) small_gemm_nt_rows<T, 1>(i, N, L, a, lda, b, ldb, c, ldc);
 }
 
 #define NW_SMALL_GEMMS(T)                                                                                                 \
@@ -179,6 +191,67 @@ void im2col(const ConvGeom& g, const T* x, T* col, int64_t ldc) {
       }
 }
 
+// Horizontal stride 1: im2col of samples [0, ns) of one group, each sample's planes first
+// copied into a zero-padded [Cg, Hp, Wp] buffer `pad` (no bounds checks after that). Rows
+// are copied a whole 64-byte vector at a time, spilling up to one vector past their end;
+// the order (column-matrix row, sample, output row) means every spill lands where a later
+// copy writes, except the last, which lands in `col`'s slack of kColSlack elements.
+constexpr int64_t kColSlack = 16;
+int64_t padded_plane(const ConvGeom& g) { return (g.H + 2 * g.ph) * (g.W + 2 * g.pw) + kColSlack; }
+template <typename T>
+inline __attribute__((always_inline)) void im2col_s1_body(const ConvGeom& g, const T* const* xs, int64_t ns, T* pad, T* col, int64_t ldc) {
+  typedef T V __attribute__((vector_size(64)));
+  constexpr int64_t W = 64 / sizeof(T);
+  const int64_t Hp = g.H + 2 * g.ph, Wp = g.W + 2 * g.pw, PP = padded_plane(g), OW = g.OW, OH = g.OH, OHW = g.OHW();
+  const int64_t Cg = g.Cg(), nv = (OW + W - 1) / W;
+  for (int64_t s = 0; s < ns; ++s) {
+    T* ps = pad + s * Cg * PP;
+    for (int64_t c = 0; c < Cg; ++c) {
+      T* pc = ps + c * PP;
+      std::fill(pc, pc + g.ph * Wp, T(0));
+      for (int64_t h = 0; h < g.H; ++h) {
+        T* row = pc + (g.ph + h) * Wp;
+        for (int64_t w = 0; w < g.pw; ++w) row[w] = T(0);
+        std::memcpy(row + g.pw, xs[s] + (c * g.H + h) * g.W, sizeof(T) * g.W);
+        for (int64_t w = g.pw + g.W; w < Wp; ++w) row[w] = T(0);
+      }
+      std::fill(pc + (g.ph + g.H) * Wp, pc + PP, T(0));
+    }
+  }
+  (void)Hp;
+  for (int64_t c = 0; c < Cg; ++c)
+    for (int64_t ki = 0; ki < g.kh; ++ki)
+      for (int64_t kj = 0; kj < g.kw; ++kj) {
+        T* row = col + ((c * g.kh + ki) * g.kw + kj) * ldc;
+        for (int64_t s = 0; s < ns; ++s) {
+          const T* src = pad + (s * Cg + c) * PP + ki * g.dh * Wp + kj * g.dw;
+          T* dst = row + s * OHW;
+          for (int64_t oh = 0; oh < OH; ++oh) {
+            const T* sr = src + oh * g.sh * Wp;
+            T* dr = dst + oh * OW;
+            for (int64_t v = 0; v < nv; ++v) {
+              V t;
+              std::memcpy(&t, sr + v * W, sizeof(V));
+              std::memcpy(dr + v * W, &t, sizeof(V));
+            }
+          }
+        }
+      }
+}
+NW_SIMD_CLONES void im2col_s1(const ConvGeom& g, const float* const* xs, int64_t ns, float* pad, float* col, int64_t ldc) {
+  im2col_s1_body(g, xs, ns, pad, col, ldc);
+}
+NW_SIMD_CLONES void im2col_s1(const ConvGeom& g, const double* const* xs, int64_t ns, double* pad, double* col, int64_t ldc) {
+  im2col_s1_body(g, xs, ns, pad, col, ldc);
+}
+// Reads of a padded row reach at most one vector past its last used element: that must
+// stay inside the plane's slack.
+bool use_im2col_s1(const ConvGeom& g) {
+  const int64_t Wp = g.W + 2 * g.pw;
+  const int64_t last = (g.OH - 1) * g.sh * Wp + (g.kh - 1) * g.dh * Wp + (g.kw - 1) * g.dw + ((g.OW + 15) / 16) * 16;
+  return g.sw == 1 && last <= padded_plane(g);
+}
+
 // big plane [Cg, H, W] += col2im(col): the adjoint of im2col.
 template <typename T>
 void col2im(const ConvGeom& g, const T* col, T* x, int64_t ldc) {
@@ -199,6 +272,32 @@ void col2im(const ConvGeom& g, const T* col, T* x, int64_t ldc) {
           else for (int64_t ow = lo; ow < hi; ++ow) xr[ow * g.sw] += r[ow];
         }
       }
+}
+
+// Scratch per chunk: the column matrix (+ slack), the small-side block, the padded planes.
+int64_t conv_scratch(const ConvGeom& g, int64_t nb) {
+  if (g.direct()) return 0;
+  return (g.K() + g.OCg()) * nb * g.OHW() + kColSlack + nb * g.Cg() * padded_plane(g);
+}
+
+// The column matrix [K, (n1 - n0) * OHW] of samples [n0, n1), group gr.
+template <typename T>
+void im2col_block(const ConvGeom& g, const T* big, int64_t n0, int64_t n1, int64_t gr, T* col, T* pad) {
+  const int64_t L = (n1 - n0) * g.OHW();
+  if (!use_im2col_s1(g)) {
+    for (int64_t s = 0; s < n1 - n0; ++s) im2col(g, big + ((n0 + s) * g.C + gr * g.Cg()) * g.HW(), col + s * g.OHW(), L);
+    return;
+  }
+  const T* xs[64];
+  for (int64_t s0 = 0; s0 < n1 - n0; s0 += 64) {
+    const int64_t ns = std::min<int64_t>(64, n1 - n0 - s0);
+    for (int64_t s = 0; s < ns; ++s) xs[s] = big + ((n0 + s0 + s) * g.C + gr * g.Cg()) * g.HW();
+    if (ns == n1 - n0) {
+      im2col_s1(g, xs, ns, pad, col, L);
+    } else {  // more than 64 samples in a block: the spills of one batch land in the next, still later
+      for (int64_t s = 0; s < ns; ++s) im2col(g, xs[s], col + (s0 + s) * g.OHW(), L);
+    }
+  }
 }
 
 // Samples per GEMM: several samples' columns side by side make one wider GEMM (small
@@ -237,7 +336,7 @@ void gather_small(const ConvGeom& g, const T* small, int64_t n0, int64_t n1, int
 template <typename T>
 void conv_small_from_big(const ConvGeom& g, const T* big, const T* w, const T* bias, T* small) {
   const int64_t K = g.K(), OHW = g.OHW(), HW = g.HW(), nb = block_samples(g);
-  for_each_block<T>(g.N, nb, g.direct() ? 0 : (K + g.OCg()) * nb * OHW, [&](int64_t, int64_t n0, int64_t n1, T* scratch) {
+  for_each_block<T>(g.N, nb, conv_scratch(g, nb), [&](int64_t, int64_t n0, int64_t n1, T* scratch) {
     const int64_t L = (n1 - n0) * OHW;
     T* col = scratch;
     T* tmp = scratch + K * L;
@@ -251,7 +350,7 @@ void conv_small_from_big(const ConvGeom& g, const T* big, const T* w, const T* b
         gemm<T>(false, false, g.OCg(), OHW, K, wg, K, xb, OHW, bias ? T(1) : T(0), yb, OHW);
         continue;
       }
-      for (int64_t s = 0; s < n1 - n0; ++s) im2col(g, big + ((n0 + s) * g.C + gr * g.Cg()) * HW, col + s * OHW, L);
+      im2col_block(g, big, n0, n1, gr, col, scratch + (K + g.OCg()) * L + kColSlack);
       if (g.OCg() <= kSmallChannels) small_gemm_nn(g.OCg(), L, K, wg, K, int64_t(1), col, L, tmp, L);
       else gemm<T>(false, false, g.OCg(), L, K, wg, K, col, L, T(0), tmp, L);
       for (int64_t s = 0; s < n1 - n0; ++s)
@@ -269,7 +368,7 @@ void conv_small_from_big(const ConvGeom& g, const T* big, const T* w, const T* b
 template <typename T>
 void conv_big_from_small(const ConvGeom& g, const T* small, const T* w, const T* bias, T* big) {
   const int64_t K = g.K(), OHW = g.OHW(), HW = g.HW(), nb = block_samples(g);
-  for_each_block<T>(g.N, nb, g.direct() ? 0 : (K + g.OCg()) * nb * OHW, [&](int64_t, int64_t n0, int64_t n1, T* scratch) {
+  for_each_block<T>(g.N, nb, conv_scratch(g, nb), [&](int64_t, int64_t n0, int64_t n1, T* scratch) {
     const int64_t L = (n1 - n0) * OHW;
     T* col = scratch;
     T* tmp = scratch + K * L;
@@ -305,7 +404,7 @@ void conv_weight_grad(const ConvGeom& g, const T* small, const T* big, T* dw) {
   const int64_t K = g.K(), OHW = g.OHW(), HW = g.HW(), WN = g.OC * K, nb = block_samples(g);
   const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>((g.N + nb - 1) / nb, cpu::num_threads()));
   std::vector<T> partial(static_cast<size_t>(chunks * WN), T(0));
-  for_each_block<T>(g.N, nb, g.direct() ? 0 : (K + g.OCg()) * nb * OHW, [&](int64_t c, int64_t n0, int64_t n1, T* scratch) {
+  for_each_block<T>(g.N, nb, conv_scratch(g, nb), [&](int64_t c, int64_t n0, int64_t n1, T* scratch) {
     T* acc = partial.data() + c * WN;
     const int64_t L = (n1 - n0) * OHW;
     T* col = scratch;
@@ -316,7 +415,7 @@ void conv_weight_grad(const ConvGeom& g, const T* small, const T* big, T* dw) {
                 T(1), acc + gr * g.OCg() * K, K);
         continue;
       }
-      for (int64_t s = 0; s < n1 - n0; ++s) im2col(g, big + ((n0 + s) * g.C + gr * g.Cg()) * HW, col + s * OHW, L);
+      im2col_block(g, big, n0, n1, gr, col, scratch + (K + g.OCg()) * L + kColSlack);
       gather_small(g, small, n0, n1, gr, tmp);
       // The packed GEMM would pack the column matrix transposed (a strided gather): dot products instead.
       if (g.OCg() <= kSmallChannels) small_gemm_nt(g.OCg(), K, L, tmp, L, col, L, acc + gr * g.OCg() * K, K);
