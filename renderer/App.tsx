@@ -20,8 +20,7 @@ import { addNode, autoLayout, copyNodes, groupNodes, nodeSize, pasteNodes, remov
 import { ModelSummary } from './summary/ModelSummary';
 import { TrainingDock, TrainingProvider } from './runs/Training';
 import { MenuTraining } from './shell/MenuTraining';
-
-const menuLabels = { importCheckpoint: 'Import Checkpoint', exportCheckpoint: 'Export Checkpoint', exportPyTorch: 'Export PyTorch Code', exportOnnx: 'Export ONNX' } as const;
+import { useInterop } from './interop/Interop';
 
 const paletteItems: readonly PaletteItem[] = layers.map((spec) => ({ id: spec.id, title: spec.title, category: spec.category, summary: spec.summary }));
 
@@ -113,6 +112,7 @@ export function App({ api }: { api: Api }) {
   const onDrag = useCallback((change: (current: Project) => Project) => dispatch({ type: 'drag', edit: change }), []);
   const onDragEnd = useCallback(() => dispatch({ type: 'dragEnd' }), []);
   const onSelect = useCallback((selection: Selection) => dispatch({ type: 'select', selection }), []);
+  const interop = useInterop({ api, project, path: state.path, onEdit: edit, onNotice: notify });
 
   const [fitRequest, setFitRequest] = useState<FitRequest>({ count: 0, viewport: null });
   /** Fits the graph in view once measured, or shows `viewport` (a file's saved view) instead. */
@@ -293,7 +293,7 @@ export function App({ api }: { api: Api }) {
           case 'exportCheckpoint':
           case 'exportPyTorch':
           case 'exportOnnx':
-            return notify(`${menuLabels[command]} is not available in the window yet.`, 'error');
+            return; // renderer/interop (useInterop) handles these
         }
       }),
     [api, guard, newProject, notify, open, openPath, save, saveAs, writeTo],
@@ -463,6 +463,7 @@ export function App({ api }: { api: Api }) {
         onToggleSnap={() => setSnap((on) => !on)}
         onToggleTheme={() => setTheme((current) => (current === 'dark' ? 'light' : 'dark'))}
         onHome={goHome}
+        extra={interop.buttons}
       />
       {project === null || analysis === null ? (
         <StartPage
@@ -533,6 +534,7 @@ export function App({ api }: { api: Api }) {
         ))}
       </div>
       <StatusLine status={status} onRestart={restart} />
+      {interop.dialogs}
       {dialog?.kind === 'file' && (
         <FileDialog
           api={api}

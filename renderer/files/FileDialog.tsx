@@ -12,11 +12,16 @@ export interface FileDialogProps {
   startDir: string | null;
   onChoose: (path: string) => void;
   onCancel: () => void;
+  /** the dialog's title (default: Open project / Save project as) */
+  title?: string;
+  /** other files than projects: extensions (".mdl") that can be picked, and that save adds when missing */
+  accept?: readonly string[];
 }
 
 const join = (dir: string, name: string): string => (dir.endsWith('/') || dir.endsWith('\\') ? `${dir}${name}` : `${dir}/${name}`);
 
-export function FileDialog({ api, mode, suggestedName, startDir, onChoose, onCancel }: FileDialogProps) {
+export function FileDialog({ api, mode, suggestedName, startDir, onChoose, onCancel, title, accept }: FileDialogProps) {
+  const accepts = (file: string): boolean => accept?.some((ext) => file.toLowerCase().endsWith(ext)) ?? false;
   const [listing, setListing] = useState<DirectoryListing | null>(null);
   const [folder, setFolder] = useState(startDir ?? '');
   const [name, setName] = useState(suggestedName ?? '');
@@ -44,17 +49,18 @@ export function FileDialog({ api, mode, suggestedName, startDir, onChoose, onCan
   const submit = (): void => {
     const trimmed = name.trim();
     if (trimmed === '') {
-      setError(mode === 'save' ? 'Type a file name.' : 'Pick a project file.');
+      setError(mode === 'save' ? 'Type a file name.' : accept !== undefined ? 'Pick a file.' : 'Pick a project file.');
       return;
     }
     const isAbsolute = trimmed.startsWith('/') || /^[A-Za-z]:[\\/]/.test(trimmed);
     let path = isAbsolute ? trimmed : join(listing?.path ?? folder, trimmed);
-    if (mode === 'save' && !/\.(nwproj|json)$/.test(path)) path += projectExtension;
+    if (mode === 'save' && accept === undefined && !/\.(nwproj|json)$/.test(path)) path += projectExtension;
+    if (mode === 'save' && accept !== undefined && accept[0] !== undefined && !accepts(path)) path += accept[0];
     onChoose(path);
   };
 
   return (
-    <Modal title={mode === 'open' ? 'Open project' : 'Save project as'} onClose={onCancel}>
+    <Modal title={title ?? (mode === 'open' ? 'Open project' : 'Save project as')} onClose={onCancel}>
       <form
         className="file-dialog"
         onSubmit={(event) => {
@@ -94,10 +100,10 @@ export function FileDialog({ api, mode, suggestedName, startDir, onChoose, onCan
               <button
                 type="button"
                 className={`file-entry ${entry.kind}`}
-                disabled={entry.kind === 'file'}
+                disabled={accept !== undefined ? entry.kind !== 'directory' && !accepts(entry.name) : entry.kind === 'file'}
                 onClick={() => (entry.kind === 'directory' ? load(join(listing.path, entry.name)) : setName(entry.name))}
                 onDoubleClick={() => {
-                  if (entry.kind === 'project') onChoose(join(listing.path, entry.name));
+                  if (accept !== undefined ? accepts(entry.name) : entry.kind === 'project') onChoose(join(listing.path, entry.name));
                 }}
               >
                 <span aria-hidden="true">{entry.kind === 'directory' ? '📁' : entry.kind === 'project' ? '◆' : '·'}</span> {entry.name}

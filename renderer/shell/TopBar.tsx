@@ -1,4 +1,5 @@
 // Top bar: app name, the project's name and unsaved-changes dot, and the toolbar (files, history, edit, view).
+import type { ReactNode } from 'react';
 import type { AppInfo } from '../../shared/api';
 import type { Command } from './shortcuts';
 
@@ -13,9 +14,11 @@ export interface TopBarProps {
   onToggleSnap: () => void;
   onToggleTheme: () => void;
   onHome: () => void;
+  /** more toolbar groups (import/export) */
+  extra?: ReactNode;
 }
 
-export function TopBar({ appInfo, project, theme, onCommand, onToggleSnap, onToggleTheme, onHome }: TopBarProps) {
+export function TopBar({ appInfo, project, theme, onCommand, onToggleSnap, onToggleTheme, onHome, extra }: TopBarProps) {
   const button = (command: Command, label: string, text: string, disabled = false, pressed?: boolean) => (
     <button type="button" className="tool" aria-label={label} title={label} disabled={disabled} aria-pressed={pressed} onClick={() => onCommand(command)}>
       {text}
@@ -70,6 +73,7 @@ export function TopBar({ appInfo, project, theme, onCommand, onToggleSnap, onTog
             </button>
             {button('summary', 'Model summary', 'Summary', false, project.summary)}
           </div>
+          {extra}
         </div>
       )}
       <div className="top-bar-end">

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 // The desktop menu's commands reach the editor: File > New opens a project, Edit > Undo/Redo walk its history,
-// export entries the window cannot do yet say so.
+// File > Export > ONNX writes the file through the host's exportModel.
 import { act, cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiEventData } from '../../shared/api';
@@ -17,6 +17,11 @@ function menuApi() {
   return {
     ...api,
     newProject: () => Promise.resolve({ path: '', text, migrations: [] }),
+    exported: [] as string[],
+    exportModel(request: { to: string }) {
+      this.exported.push(request.to);
+      return Promise.resolve({ files: [request.to] });
+    },
     on: ((event, listener) => {
       if (event !== 'menuCommand') return api.on(event, listener);
       const typed = listener as (data: ApiEventData<'menuCommand'>) => void;
@@ -28,7 +33,7 @@ function menuApi() {
 }
 
 describe('desktop menu commands', () => {
-  it('File > New opens a project; Edit > Undo/Redo; exports say they are not available', async () => {
+  it('File > New opens a project; Edit > Undo/Redo; File > Export > ONNX exports', async () => {
     const api = menuApi();
     render(<App api={api} />);
     api.send({ command: 'new', path: null });
@@ -36,7 +41,8 @@ describe('desktop menu commands', () => {
     const name = screen.getByRole('textbox', { name: 'Project name' }) as HTMLInputElement;
     expect(name.value).toBe('Menu test');
     api.send({ command: 'exportOnnx', path: '/tmp/x.onnx' });
-    expect((await screen.findByRole('alert')).textContent).toContain('Export ONNX is not available in the window yet.');
+    expect((await screen.findByText(/Exported \/tmp\/x\.onnx/)).textContent).toContain('Exported /tmp/x.onnx');
+    expect(api.exported).toEqual(['/tmp/x.onnx']);
     api.send({ command: 'undo', path: null });
     api.send({ command: 'redo', path: null });
     expect(screen.getByRole('region', { name: 'Canvas' })).toBeTruthy();
