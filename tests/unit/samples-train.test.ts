@@ -16,7 +16,8 @@ const samples = readdirSync(join(root, 'samples')).filter((f) => f.endsWith('.js
 
 function missingData(project: Project): string | null {
   const ref = project.training.dataset;
-  if (ref.source !== 'builtin') return null;
+  // Only the IDX builtins come from optional system packages; shipped builtins are always there.
+  if (ref.source !== 'builtin' || !(ref.name in builtinDirs)) return null;
   const dir = builtinDirs[ref.name];
   return dir && existsSync(join(dir, 'train-images-idx3-ubyte.gz')) ? null : `dataset ${ref.name} is not installed (apt-get install dataset-${ref.name})`;
 }
