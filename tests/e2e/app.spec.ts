@@ -1,19 +1,10 @@
 // End to end: the renderer in Debian Chromium, against the browser-mode host and the real native engine.
 import { expect, test } from '@playwright/test';
-import { existsSync } from 'node:fs';
 import { engineInfo } from '../../native/ts/index';
+import { serverUrl, skipWithoutChromium } from './helpers';
 
 // The executable comes from playwright.config.ts (/usr/bin/chromium unless NETWRIGHT_CHROMIUM is set).
-test.skip(
-  ({ launchOptions }) => !existsSync(launchOptions.executablePath ?? '/usr/bin/chromium'),
-  'Chromium not found at /usr/bin/chromium (or NETWRIGHT_CHROMIUM): install it with `apt-get install chromium` to run the e2e tests.',
-);
-
-function serverUrl(): string {
-  const url = process.env.NETWRIGHT_URL;
-  if (url === undefined) throw new Error('NETWRIGHT_URL is not set: tests/e2e/global-setup.ts did not run.');
-  return url;
-}
+skipWithoutChromium();
 
 test('the status line shows the real engine, the palette the layer catalog, and the canvas renders', async ({ page }, testInfo) => {
   const info = engineInfo();

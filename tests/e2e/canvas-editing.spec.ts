@@ -1,30 +1,14 @@
 // End to end on the LeNet sample: groups (group, nest, collapse/expand), the fix offered on a refused connection,
 // keyboard moves and connections, and the view and selection saved with the file.
-import { expect, test, type Locator, type Page, type TestInfo } from '@playwright/test';
-import { existsSync, readFileSync } from 'node:fs';
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { serverUrl, skipWithoutChromium, shot, node, handle } from './helpers';
 
-test.skip(
-  ({ launchOptions }) => !existsSync(launchOptions.executablePath ?? '/usr/bin/chromium'),
-  'Chromium not found at /usr/bin/chromium (or NETWRIGHT_CHROMIUM): install it with `apt-get install chromium` to run the e2e tests.',
-);
+skipWithoutChromium();
 
 test.use({ viewport: { width: 1600, height: 1000 } });
 
-function serverUrl(): string {
-  const url = process.env.NETWRIGHT_URL;
-  if (url === undefined) throw new Error('NETWRIGHT_URL is not set: tests/e2e/global-setup.ts did not run.');
-  return url;
-}
-
-async function shot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const path = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path });
-  await testInfo.attach(name, { path, contentType: 'image/png' });
-}
-
-const node = (page: Page, id: string): Locator => page.locator(`.react-flow__node[data-id="${id}"]`);
-const handle = (page: Page, id: string, port: string): Locator => node(page, id).locator(`.react-flow__handle[data-handleid="${port}"]`);
 const edge = (page: Page, label: string): Locator => page.locator(`.react-flow__edge[aria-label^="${label}"]`);
 
 async function openLeNet(page: Page): Promise<void> {

@@ -2,27 +2,13 @@
 // loss chart gain points and fall, see gradient-health dots on the nodes (and open a layer's charts from one), pause
 // and resume, let it finish, find it in the history with its confusion matrix; then an absurd learning rate diverges
 // and the run panel names the step. Screenshots of each view are attached as artifacts.
-import { expect, test, type Page, type TestInfo } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { existsSync } from 'node:fs';
+import { serverUrl, skipWithoutChromium, shot } from './helpers';
 
-test.skip(
-  ({ launchOptions }) => !existsSync(launchOptions.executablePath ?? '/usr/bin/chromium'),
-  'Chromium not found at /usr/bin/chromium (or NETWRIGHT_CHROMIUM): install it with `apt-get install chromium` to run the e2e tests.',
-);
+skipWithoutChromium();
 
 test.use({ viewport: { width: 1600, height: 1000 } });
-
-function serverUrl(): string {
-  const url = process.env.NETWRIGHT_URL;
-  if (url === undefined) throw new Error('NETWRIGHT_URL is not set: tests/e2e/global-setup.ts did not run.');
-  return url;
-}
-
-async function shot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const path = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path });
-  await testInfo.attach(name, { path, contentType: 'image/png' });
-}
 
 async function setSetting(page: Page, label: string, value: string): Promise<void> {
   const field = page.getByRole('region', { name: 'Training' }).getByLabel(label, { exact: true });

@@ -2,20 +2,11 @@
 // checkpoint… shows that file's per-key report (6 matched) before anything changes, and "Use as initial weights
 // (strict)" sets training.initialWeights (undoable), which the top bar then shows.
 import { expect, test } from '@playwright/test';
-import { existsSync } from 'node:fs';
+import { serverUrl, skipWithoutChromium } from './helpers';
 
-test.skip(
-  ({ launchOptions }) => !existsSync(launchOptions.executablePath ?? '/usr/bin/chromium'),
-  'Chromium not found at /usr/bin/chromium (or NETWRIGHT_CHROMIUM): install it with `apt-get install chromium` to run the e2e tests.',
-);
+skipWithoutChromium();
 
 test.use({ viewport: { width: 1600, height: 1000 } });
-
-function serverUrl(): string {
-  const url = process.env.NETWRIGHT_URL;
-  if (url === undefined) throw new Error('NETWRIGHT_URL is not set: tests/e2e/global-setup.ts did not run.');
-  return url;
-}
 
 test('export two-moons to .mdl, import it back as strict initial weights', async ({ page }) => {
   await page.goto(serverUrl());
