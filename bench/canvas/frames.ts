@@ -5,42 +5,14 @@
 // between two animation frames is the time the frame took (script, React, style, layout, paint), not 16.7 ms of
 // waiting. One pointer move is dispatched per frame, from the frame's own callback, so every timed frame has work.
 import { chromium } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fail, startServer, webEntry as entry } from '../browser-server';
 import { benchNodeCount, benchProject } from './graph';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const entry = join(root, 'dist/main/web.mjs');
 const chromiumPath = process.env.NETWRIGHT_CHROMIUM ?? '/usr/bin/chromium';
 const framesPerGesture = Number(process.env.NETWRIGHT_BENCH_FRAMES ?? 240);
-
-function fail(message: string): never {
-  console.error(message);
-  process.exit(1);
-}
-
-function startServer(dataRoot: string): Promise<{ server: ChildProcess; url: string }> {
-  const env = { ...process.env, NETWRIGHT_NO_OPEN: '1', NETWRIGHT_DATA_DIR: join(dataRoot, 'data'), NETWRIGHT_PROJECTS_DIR: join(dataRoot, 'projects') };
-  const server = spawn(process.execPath, [entry], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`browser-mode server printed no URL within 20 s:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString('utf8');
-      const match = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(output);
-      if (match?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolve({ server, url: match[1] });
-      }
-    };
-    server.stdout?.on('data', onData);
-    server.stderr?.on('data', onData);
-    server.on('exit', (code) => reject(new Error(`browser-mode server exited with code ${String(code)}:\n${output}`)));
-  });
-}
 
 interface Gesture {
   /** element that receives the mousedown */

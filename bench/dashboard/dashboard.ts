@@ -9,41 +9,13 @@
 /// <reference lib="dom" />
 // (the page-side functions below run in Chromium)
 import { chromium } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fail, startServer, webEntry as entry } from '../browser-server';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const entry = join(root, 'dist/main/web.mjs');
 const chromiumPath = process.env.NETWRIGHT_CHROMIUM ?? '/usr/bin/chromium';
 const measureSeconds = Number(process.env.NETWRIGHT_BENCH_SECONDS ?? 10);
-
-function fail(message: string): never {
-  console.error(message);
-  process.exit(1);
-}
-
-function startServer(dataRoot: string): Promise<{ server: ChildProcess; url: string }> {
-  const env = { ...process.env, NETWRIGHT_NO_OPEN: '1', NETWRIGHT_DATA_DIR: join(dataRoot, 'data'), NETWRIGHT_PROJECTS_DIR: join(dataRoot, 'projects'), NETWRIGHT_RUNS_DIR: join(dataRoot, 'runs') };
-  const server = spawn(process.execPath, [entry], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`browser-mode server printed no URL within 20 s:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString('utf8');
-      const match = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(output);
-      if (match?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolve({ server, url: match[1] });
-      }
-    };
-    server.stdout?.on('data', onData);
-    server.stderr?.on('data', onData);
-    server.on('exit', (code) => reject(new Error(`browser-mode server exited with code ${String(code)}:\n${output}`)));
-  });
-}
 
 /** A 10-layer MLP (16 → 9×[Linear 32 + ReLU] → Linear 2) with cross-entropy, as project text. */
 function tenLayerProject(): string {
