@@ -63,7 +63,29 @@ TensorList call_op(const std::string& name, const TensorList& inputs, const Attr
   return call_op(*op, inputs, attrs);
 }
 
-TensorList call_op(const OpDef& op, const TensorList& inputs, const Attrs& attrs) {
+// The device an op runs on: that of its tensor inputs, which must agree (PyTorch's
+// rule; to_device is the one op that moves data between devices).
+static Device op_device(const OpDef& op, const TensorList& inputs) {
+  const Tensor* first = nullptr;
+  for (const auto& t : inputs) {
+    if (!t.defined()) continue;
+    if (!first) {
+      first = &t;
+    } else if (t.device() != first->device() && !op.cross_device) {
+      throw Error("E_DEVICE", std::string(op.name) + " got tensors on different devices (" + first->device().str() +
+                                  " and " + t.device().str() + "); move them to one device first with .to()");
+    }
+  }
+  return first ? first->device() : Device{};
+}
+
+TensorList call_op(const OpDef& requested, const TensorList& inputs, const Attrs& attrs) {
+  const Device device = op_device(requested, inputs);
+  const OpDef* impl = op_for_device(requested, device);
+  NW_CHECK(impl != nullptr, "E_UNSUPPORTED",
+           std::string("op '") + requested.name + "' is not supported on " + device.str() +
+               " in this build; move its inputs to the CPU with .to('cpu') or train on cpu");
+  const OpDef& op = *impl;
   if (op.num_inputs >= 0) {
     NW_CHECK(static_cast<int>(inputs.size()) == op.num_inputs, "E_ARITY",
              std::string(op.name) + " takes " + std::to_string(op.num_inputs) + " tensor input(s), got " +

@@ -4,6 +4,9 @@
 #include <unordered_map>
 
 #include "ops/ops.h"
+#ifdef NW_WITH_CUDA
+#include "cuda/cuda.h"
+#endif
 
 namespace nw {
 
@@ -84,6 +87,21 @@ const OpDef* find_op(const std::string& name) {
   }();
   auto it = index.find(name);
   return it == index.end() ? nullptr : it->second;
+}
+
+const OpDef* op_for_device(const OpDef& op, Device device) {
+  if (device.type == DeviceType::CPU || op.cross_device || op.grad == GradKind::Composite) return &op;
+#ifdef NW_WITH_CUDA
+  return cuda::find_op(op.name);
+#else
+  return nullptr;
+#endif
+}
+
+bool supports(const std::string& name, Device device) {
+  const OpDef* op = find_op(name);
+  NW_CHECK(op != nullptr, "E_UNKNOWN_OP", "unknown op '" + name + "'");
+  return op_for_device(*op, device) != nullptr;
 }
 
 }  // namespace nw

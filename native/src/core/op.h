@@ -67,10 +67,18 @@ struct OpDef {
   ForwardFn forward;
   BackwardFn backward;  // nullptr unless grad == Differentiable
   const char* doc;
+  // Moves data between devices (to_device): runs as declared whatever the inputs'
+  // devices; every other op runs the implementation of its inputs' device.
+  bool cross_device = false;
 };
 
 const std::vector<const OpDef*>& op_table();
 const OpDef* find_op(const std::string& name);
+
+// The implementation of `op` for `device`: op itself on the CPU, the CUDA backend's
+// version on cuda; nullptr when the device has none.
+const OpDef* op_for_device(const OpDef& op, Device device);
+bool supports(const std::string& op, Device device);
 
 // Run an op by definition, recording autograd when grad mode is on and an input requires grad.
 TensorList call_op(const OpDef& op, const TensorList& inputs, const Attrs& attrs = {});

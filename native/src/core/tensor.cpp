@@ -10,6 +10,9 @@
 
 #include "autograd.h"
 #include "iter.h"
+#ifdef NW_WITH_CUDA
+#include "cuda/cuda.h"
+#endif
 
 namespace nw {
 
@@ -142,13 +145,28 @@ size_t rounded(size_t n) { return (std::max<size_t>(n, 1) + 63) / 64 * 64; }
 }  // namespace
 
 Storage::Storage(size_t n, Device dev) : nbytes(n), device(dev) {
-  NW_CHECK(dev.type == DeviceType::CPU, "E_DEVICE",
-           "device " + dev.str() + " is not available in this build; use cpu");
+  if (dev.type == DeviceType::CUDA) {
+#ifdef NW_WITH_CUDA
+    data = cuda::alloc(n, dev.index);
+    return;
+#else
+    throw Error("E_DEVICE", "device " + dev.str() +
+                                " is not available: this engine was built without CUDA (nvcc was not found); use cpu");
+#endif
+  }
   data = cpu_cache().take(rounded(n));
   if (!data) throw Error("E_OOM", "out of memory allocating " + std::to_string(n) + " bytes");
 }
 
-Storage::~Storage() { cpu_cache().give(data, rounded(nbytes)); }
+Storage::~Storage() {
+#ifdef NW_WITH_CUDA
+  if (device.type == DeviceType::CUDA) {
+    cuda::release(data, nbytes, device.index);
+    return;
+  }
+#endif
+  cpu_cache().give(data, rounded(nbytes));
+}
 
 const Shape& Tensor::sizes() const { return impl_->sizes; }
 const Shape& Tensor::strides() const { return impl_->strides; }
@@ -235,7 +253,14 @@ Tensor empty(const Shape& shape, DType dtype, Device device) {
 
 Tensor zeros(const Shape& shape, DType dtype, Device device) {
   Tensor t = empty(shape, dtype, device);
-  std::memset(t.raw_data(), 0, static_cast<size_t>(t.numel()) * dtype_size(dtype));
+  const size_t n = static_cast<size_t>(t.numel()) * dtype_size(dtype);
+#ifdef NW_WITH_CUDA
+  if (device.type == DeviceType::CUDA) {
+    cuda::memset_zero(t.raw_data(), n, device.index);
+    return t;
+  }
+#endif
+  std::memset(t.raw_data(), 0, n);
   return t;
 }
 
@@ -251,7 +276,14 @@ Tensor scalar_tensor(double value, DType dtype, Device device) { return full({},
 
 Tensor from_blob_copy(const void* data, const Shape& shape, DType dtype, Device device) {
   Tensor t = empty(shape, dtype, device);
-  std::memcpy(t.raw_data(), data, static_cast<size_t>(t.numel()) * dtype_size(dtype));
+  const size_t n = static_cast<size_t>(t.numel()) * dtype_size(dtype);
+#ifdef NW_WITH_CUDA
+  if (device.type == DeviceType::CUDA) {
+    cuda::upload(t.raw_data(), data, n, device.index);
+    return t;
+  }
+#endif
+  std::memcpy(t.raw_data(), data, n);
   return t;
 }
 
@@ -293,6 +325,13 @@ Tensor make_view(const Tensor& base, const Shape& sizes, const Shape& strides, i
 }
 
 void fill_(const Tensor& t, double value) {
+#ifdef NW_WITH_CUDA
+  if (t.device().type == DeviceType::CUDA) {
+    cuda::fill(t, value);
+    t.impl()->version++;
+    return;
+  }
+#endif
   NW_DISPATCH_ALL(t.dtype(), [&] {
     scalar_t v = static_cast<scalar_t>(value);
     scalar_t* base = static_cast<scalar_t*>(t.impl()->storage->data);
@@ -325,11 +364,25 @@ static void copy_typed(const Tensor& dst, const Tensor& src) {
 }
 
 void copy_(const Tensor& dst, const Tensor& src) {
+#ifdef NW_WITH_CUDA
+  if (dst.device().type == DeviceType::CUDA || src.device().type == DeviceType::CUDA) {
+    cuda::copy(dst, src);
+    dst.impl()->version++;
+    return;
+  }
+#endif
   NW_DISPATCH_ALL(dst.dtype(), [&] {
     using D = scalar_t;
     NW_DISPATCH_ALL(src.dtype(), [&] { copy_typed<D, scalar_t>(dst, src); });
   });
   dst.impl()->version++;
+}
+
+Tensor to_device(const Tensor& t, Device device) {
+  if (t.device() == device) return t;
+  Tensor out = empty(t.sizes(), t.dtype(), device);
+  copy_(out, t);
+  return out;
 }
 
 Tensor to_dtype(const Tensor& t, DType dtype) {
@@ -340,6 +393,9 @@ Tensor to_dtype(const Tensor& t, DType dtype) {
 }
 
 double read_scalar(const Tensor& t, int64_t linear) {
+#ifdef NW_WITH_CUDA
+  if (t.device().type == DeviceType::CUDA) return cuda::read_scalar(t, linear);
+#endif
   int64_t off = t.offset();
   for (int64_t d = t.dim() - 1; d >= 0; --d) {
     int64_t sz = t.sizes()[d];

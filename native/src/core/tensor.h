@@ -128,6 +128,7 @@ Tensor make_view(const Tensor& base, const Shape& sizes, const Shape& strides, i
 void fill_(const Tensor& t, double value);
 void copy_(const Tensor& dst, const Tensor& src);  // dst and src same shape; any dtype
 Tensor to_dtype(const Tensor& t, DType dtype);
+Tensor to_device(const Tensor& t, Device device);  // a copy on `device` (t itself when already there)
 
 double read_scalar(const Tensor& t, int64_t linear_index);  // logical (row-major) index
 

@@ -18,7 +18,7 @@
   /* shape.cpp: views and data movement */                                             \
   X(reshape) X(permute) X(transpose) X(expand) X(slice) X(squeeze) X(unsqueeze)         \
   X(flatten) X(contiguous) X(cat) X(stack) X(split) X(gather) X(index_select)           \
-  X(one_hot) X(to_dtype)                                                                \
+  X(one_hot) X(to_dtype) X(to_device)                                                   \
   /* linalg.cpp */                                                                      \
   X(matmul) X(bmm) X(addmm) X(linear)                                                   \
   /* embedding.cpp, recurrent.cpp, attention.cpp */                                     \

@@ -380,6 +380,18 @@ TensorList to_dtype_forward(OpContext&, const TensorList& in, const Attrs& at) {
   return {in[0].dtype() == d ? in[0].clone() : to_dtype(in[0], d)};
 }
 
+// to(device): a copy on another device; the gradient goes back to the input's device.
+TensorList to_device_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
+  const Device from = in[0].device();
+  ctx.ints = {static_cast<int64_t>(from.type), from.index};
+  const Device to = device_from_name(at.s("device", "cpu"));
+  return {from == to ? in[0].clone() : to_device(in[0], to)};
+}
+TensorList to_device_backward(OpContext& ctx, const TensorList& g) {
+  const Device from{static_cast<DeviceType>(ctx.ints[0]), static_cast<int>(ctx.ints[1])};
+  return {to_device(g[0], from)};
+}
+
 }  // namespace
 
 const OpDef op_reshape = {"reshape", 1, GradKind::Differentiable, reshape_forward, reshape_backward, "reshape (view when contiguous; one -1 inferred)"};
@@ -398,6 +410,8 @@ const OpDef op_gather = {"gather", 2, GradKind::Differentiable, gather_forward, 
 const OpDef op_index_select = {"index_select", 2, GradKind::Differentiable, index_select_forward, index_select_backward, "select entries of dim by a 1-D index"};
 const OpDef op_one_hot = {"one_hot", 1, GradKind::None, one_hot_forward, nullptr, "int64 class indices -> one-hot int64"};
 const OpDef op_to_dtype = {"to_dtype", 1, GradKind::Differentiable, to_dtype_forward, identity_backward, "convert to dtype"};
+const OpDef op_to_device = {"to_device", 1, GradKind::Differentiable, to_device_forward, to_device_backward,
+                            "copy to a device (cpu, cuda:N)", /*cross_device=*/true};
 
 namespace ops {
 Tensor reshape(const Tensor& a, const Shape& shape) { return call_op(op_reshape, {a}, {{"shape", shape}})[0]; }

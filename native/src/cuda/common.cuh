@@ -1,0 +1,159 @@
+// Shared pieces of the CUDA kernels: error checks, the per-device compute stream,
+// launch helpers, a strided/broadcast indexer, elementwise maps and block reductions.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "core/iter.h"
+#include "core/op.h"
+#include "cuda/cuda.h"
+
+namespace nw::cuda {
+
+// Throws nw::Error("E_CUDA", ...) naming the failed call and CUDA's message.
+void check(cudaError_t err, const char* what);
+#define NW_CUDA_CHECK(expr) ::nw::cuda::check((expr), #expr)
+// After a kernel launch: reports launch-configuration errors at once.
+#define NW_CUDA_LAUNCHED() ::nw::cuda::check(cudaGetLastError(), "kernel launch")
+
+// Makes `device` current for the scope (restores the previous one).
+class DeviceGuard {
+ public:
+  explicit DeviceGuard(int device);
+  ~DeviceGuard();
+  DeviceGuard(const DeviceGuard&) = delete;
+  DeviceGuard& operator=(const DeviceGuard&) = delete;
+
+ private:
+  int prev_ = 0;
+  bool changed_ = false;
+};
+
+// The compute stream of a device: every kernel and copy of the engine is ordered on it,
+// so the caching allocator can reuse a freed block at once.
+cudaStream_t stream(int device);
+inline cudaStream_t stream_of(const Tensor& t) { return stream(t.device().index); }
+inline int dev(const Tensor& t) { return t.device().index; }
+
+constexpr int kThreads = 256;
+inline unsigned blocks_for(int64_t n, int threads = kThreads) {
+  int64_t b = (n + threads - 1) / threads;
+  if (b < 1) b = 1;
+  return static_cast<unsigned>(b > 65535LL * 16 ? 65535LL * 16 : b);  // grid-stride loops cover the rest
+}
+
+// Grid-stride loop over [0, n): f(i) on the device.
+template <typename F>
+__global__ void for_each_kernel(int64_t n, F f) {
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<int64_t>(blockDim.x) * gridDim.x)
+    f(i);
+}
+template <typename F>
+void launch(int device, int64_t n, F f) {
+  if (n <= 0) return;
+  for_each_kernel<<<blocks_for(n), kThreads, 0, stream(device)>>>(n, f);
+  NW_CUDA_LAUNCHED();
+}
+
+// Element offset of logical (row-major) index i of a strided tensor broadcast to a shape.
+struct Indexer {
+  int ndim = 0;
+  int64_t sizes[kMaxDims] = {};
+  int64_t strides[kMaxDims] = {};
+  int64_t offset = 0;
+  bool contiguous = true;  // offset(i) == offset + i
+  __host__ __device__ int64_t at(int64_t i) const {
+    if (contiguous) return offset + i;
+    int64_t off = offset;
+    for (int d = ndim - 1; d >= 0; --d) {
+      int64_t s = sizes[d];
+      off += (i % s) * strides[d];
+      i /= s;
+    }
+    return off;
+  }
+};
+// Indexer for `t` read as shape `shape` (broadcast); defaults to t's own shape.
+Indexer indexer(const Tensor& t, const Shape& shape);
+inline Indexer indexer(const Tensor& t) { return indexer(t, t.sizes()); }
+
+template <typename T>
+inline T* base_ptr(const Tensor& t) {  // storage start: index with Indexer::at (it adds the offset)
+  return static_cast<T*>(t.impl()->storage->data);
+}
+
+// out[i] = f(in[i]) / f(a[i], b[i]) / f(a[i], b[i], c[i]), operands broadcast to out's
+// shape; out is a fresh contiguous tensor on the same device.
+template <typename Tin, typename Tout, typename F>
+void map1(const Tensor& out, const Tensor& in, F f) {
+  Tout* o = out.data<Tout>();
+  const Tin* pi = base_ptr<const Tin>(in);
+  Indexer ii = indexer(in, out.sizes());
+  launch(dev(out), out.numel(), [=] __device__(int64_t i) { o[i] = f(pi[ii.at(i)]); });
+}
+template <typename Ta, typename Tb, typename Tout, typename F>
+void map2(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
+  Tout* o = out.data<Tout>();
+  const Ta* pa = base_ptr<const Ta>(a);
+  const Tb* pb = base_ptr<const Tb>(b);
+  Indexer ia = indexer(a, out.sizes()), ib = indexer(b, out.sizes());
+  launch(dev(out), out.numel(), [=] __device__(int64_t i) { o[i] = f(pa[ia.at(i)], pb[ib.at(i)]); });
+}
+template <typename Ta, typename Tb, typename Tc, typename Tout, typename F>
+void map3(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& c, F f) {
+  Tout* o = out.data<Tout>();
+  const Ta* pa = base_ptr<const Ta>(a);
+  const Tb* pb = base_ptr<const Tb>(b);
+  const Tc* pc = base_ptr<const Tc>(c);
+  Indexer ia = indexer(a, out.sizes()), ib = indexer(b, out.sizes()), ic = indexer(c, out.sizes());
+  launch(dev(out), out.numel(), [=] __device__(int64_t i) { o[i] = f(pa[ia.at(i)], pb[ib.at(i)], pc[ic.at(i)]); });
+}
+
+// Sum of `v` over the block (every thread gets the result). blockDim.x must be a
+// multiple of 32 and at most 1024.
+template <typename T>
+__device__ T block_sum(T v) {
+  __shared__ T partial[32];
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  __syncthreads();
+  if (lane == 0) partial[warp] = v;
+  __syncthreads();
+  const int warps = (blockDim.x + 31) >> 5;
+  T total = T(0);
+  for (int w = 0; w < warps; ++w) total += partial[w];
+  return total;
+}
+template <typename T>
+__device__ T block_max(T v) {
+  __shared__ T partial[32];
+  for (int o = 16; o > 0; o >>= 1) {
+    T other = __shfl_down_sync(0xffffffffu, v, o);
+    v = other > v ? other : v;
+  }
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  __syncthreads();
+  if (lane == 0) partial[warp] = v;
+  __syncthreads();
+  const int warps = (blockDim.x + 31) >> 5;
+  T m = partial[0];
+  for (int w = 1; w < warps; ++w) m = partial[w] > m ? partial[w] : m;
+  return m;
+}
+
+// Registration of the CUDA op implementations, one function per op family
+// (defined in the family's .cu file, called from registry.cu).
+class OpRegistry {
+ public:
+  // Registers the CUDA version of `cpu_def` (same name, arity and gradient kind).
+  // `backward` may be the CPU def's own backward when that rule is written with
+  // ops:: calls only (it then runs on cuda through the dispatcher).
+  void add(const OpDef& cpu_def, ForwardFn forward, BackwardFn backward);
+};
+
+}  // namespace nw::cuda

@@ -1,0 +1,15 @@
+// The CUDA op families: one register function per .cu file, one line each.
+#pragma once
+
+namespace nw::cuda {
+class OpRegistry;
+}
+
+#define NW_CUDA_FAMILIES(X) \
+  X(register_activation_ops)
+
+namespace nw::cuda {
+#define NW_DECLARE_FAMILY(fn) void fn(OpRegistry& r);
+NW_CUDA_FAMILIES(NW_DECLARE_FAMILY)
+#undef NW_DECLARE_FAMILY
+}  // namespace nw::cuda
