@@ -12,10 +12,11 @@ Commands:
   train <project.json> [--epochs N] [--device cpu|cuda:0] [--out DIR] [--max-steps N] [--json]
                   train the project's model on its dataset; progress bar, one line per epoch,
                   checkpoints (DIR/checkpoints/last.mdl) every epoch and on stop (Ctrl-C)
-  eval <project.json> --weights <file.mdl> [--json]
+  eval <project.json> --weights <file> [--json]
                   loss, accuracy and confusion matrix on the test set (else the validation split)
-  predict <project.json> --weights <file.mdl> --input <x.npy> --output <y.npy> [--json]
-                  run the model on a .npy batch and write its output as .npy
+  predict <project.json> --weights <file> --input <x.npy> --output <y.npy> [--json]
+                  run the model on a .npy batch and write its output as .npy (no dataset or loss needed)
+                  weights (eval, predict): .mdl/.pt/.pth (a state_dict or a resume checkpoint), .safetensors
   export <project.json> [--weights <file>] --to <path>
                   .mdl (torch.save format), .py (model.py + train.py beside it), .safetensors;
                   weights from --weights (.mdl, .pt, .safetensors) or freshly initialised

@@ -152,11 +152,11 @@ export async function predictCommand(args: string[]): Promise<number> {
     options: { weights: { type: 'string' }, input: { type: 'string' }, output: { type: 'string' }, json: { type: 'boolean' } },
   });
   const project = projectFile(positionals[0], 'predict');
-  if (values.weights === undefined) throw new UsageError('predict needs --weights <checkpoint.mdl>');
+  if (values.weights === undefined) throw new UsageError('predict needs --weights <file> (.mdl, .pt, .pth or .safetensors)');
   if (values.input === undefined) throw new UsageError('predict needs --input <file.npy>');
   if (values.output === undefined) throw new UsageError('predict needs --output <file.npy>');
   const input = readNpy(resolve(values.input));
-  const out = await predictProject(project.text, project.baseDir, resolve(values.weights), input);
+  const out = await predictProject(project.text, resolve(values.weights), input);
   writeNpy(resolve(values.output), out);
   if (values.json === true) console.log(JSON.stringify({ input: input.shape, output: out.shape, file: resolve(values.output) }));
   else console.log(`wrote ${resolve(values.output)}: shape (${out.shape.join(', ')}) float32 for ${input.shape[0] ?? 1} input(s)`);

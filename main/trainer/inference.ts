@@ -6,7 +6,7 @@ import type { Dataset } from './datasets';
 import { native, nativeModel, type Model, type NativeModule } from './engine';
 import { DataLoader } from './loader';
 import type { NpyArray } from './npy';
-import { batchSource, batchTensors, loadIntoModel, prepare, RunError } from './run';
+import { batchSource, batchTensors, compileProject, loadIntoModel, prepare, RunError } from './run';
 
 async function loadModel(plan: Plan, weightsPath: string): Promise<{ nw: NativeModule; model: Model }> {
   const nw = await native();
@@ -93,8 +93,9 @@ export async function evaluateProject(projectJson: string, baseDir: string | nul
 }
 
 /** Runs the model on every sample of `input` ([N, ...input shape], or one sample without N); returns the first output. */
-export async function predictProject(projectJson: string, baseDir: string | null, weightsPath: string, input: NpyArray): Promise<{ shape: number[]; data: Float32Array | Float64Array }> {
-  const { plan } = prepare(projectJson, baseDir, { requireLoss: true });
+export async function predictProject(projectJson: string, weightsPath: string, input: NpyArray): Promise<{ shape: number[]; data: Float32Array | Float64Array }> {
+  // Prediction needs neither the dataset nor a loss node (a graph made from a checkpoint has neither yet).
+  const { plan } = compileProject(projectJson, { requireLoss: false });
   const spec = plan.inputs[0]!;
   const sample = spec.shape.slice(1);
   let shape = input.shape;
