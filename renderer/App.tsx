@@ -21,6 +21,7 @@ import { ModelSummary } from './summary/ModelSummary';
 import { TrainingDock, TrainingProvider } from './runs/Training';
 import { MenuTraining } from './shell/MenuTraining';
 import { useInterop } from './interop/Interop';
+import { useFromCheckpoint } from './interop/FromCheckpoint';
 
 const paletteItems: readonly PaletteItem[] = layers.map((spec) => ({ id: spec.id, title: spec.title, category: spec.category, summary: spec.summary }));
 
@@ -33,7 +34,7 @@ type Dialog =
 
 /** Analysis ignores positions, so a drag (positions only) reuses the last analysis. */
 function sameStructure(a: Graph, b: Graph): boolean {
-  if (a.edges !== b.edges || a.groups !== b.groups || a.nodes.length !== b.nodes.length) return false;
+  if (a.edges !== b.edges || a.groups !== b.groups || a.root?.kind !== b.root?.kind || a.nodes.length !== b.nodes.length) return false;
   return a.nodes.every((node, index) => {
     const other = b.nodes[index];
     return other !== undefined && (other === node || (other.id === node.id && other.layer === node.layer && other.params === node.params && other.pinned === node.pinned && other.name === node.name && other.group === node.group));
@@ -112,7 +113,6 @@ export function App({ api }: { api: Api }) {
   const onDrag = useCallback((change: (current: Project) => Project) => dispatch({ type: 'drag', edit: change }), []);
   const onDragEnd = useCallback(() => dispatch({ type: 'dragEnd' }), []);
   const onSelect = useCallback((selection: Selection) => dispatch({ type: 'select', selection }), []);
-  const interop = useInterop({ api, project, path: state.path, onEdit: edit, onNotice: notify });
 
   const [fitRequest, setFitRequest] = useState<FitRequest>({ count: 0, viewport: null });
   /** Fits the graph in view once measured, or shows `viewport` (a file's saved view) instead. */
@@ -246,6 +246,24 @@ export function App({ api }: { api: Api }) {
       api.newProject().then((file) => load(file.text, null), fail);
     }, 'start a new project');
   }, [api, fail, guard, load]);
+  // New from checkpoint…: the project arrives unsaved (dirty, so autosave keeps it), after the usual unsaved-work question.
+  const fromCheckpoint = useFromCheckpoint({
+    api,
+    startDir: state.path === null ? null : state.path.replace(/[\\/][^\\/]*$/, ''),
+    onCreate: (text, checkpointPath) =>
+      guard(() => {
+        load(text, null, false);
+        notify(`New project from ${checkpointPath.replace(/^.*[\\/]/, '')}; its weights are the initial weights (strict). Save it to keep it.`);
+      }, 'create a project from the checkpoint'),
+  });
+  const interop = useInterop({
+    api, project, path: state.path, onEdit: edit, onNotice: notify,
+    leading: (
+      <button type="button" className="tool" aria-label="New from checkpoint…" title="A new project whose graph is inferred from a checkpoint’s state_dict…" onClick={fromCheckpoint.open}>
+        From checkpoint…
+      </button>
+    ),
+  });
   const goHome = useCallback(() => {
     guard(() => {
       dispatch({ type: 'close' });
@@ -289,6 +307,7 @@ export function App({ api }: { api: Api }) {
           case 'pause':
           case 'stop':
             return hasProject ? undefined : notify('Open a project to train it.', 'info');
+          case 'newFromCheckpoint': // renderer/interop (useFromCheckpoint)
           case 'importCheckpoint':
           case 'exportCheckpoint':
           case 'exportPyTorch':
@@ -471,6 +490,7 @@ export function App({ api }: { api: Api }) {
           recent={recent}
           recovery={recovery}
           onNew={newProject}
+          onNewFromCheckpoint={fromCheckpoint.open}
           onOpen={open}
           onOpenPath={openPath}
           onSample={(sample) => load(sample.text, null)}
@@ -535,6 +555,7 @@ export function App({ api }: { api: Api }) {
       </div>
       <StatusLine status={status} onRestart={restart} />
       {interop.dialogs}
+      {fromCheckpoint.dialogs}
       {dialog?.kind === 'file' && (
         <FileDialog
           api={api}

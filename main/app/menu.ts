@@ -9,7 +9,7 @@ export interface MenuActions {
   /** Sends a command that needs no file. */
   command(command: MenuCommandName): void;
   /** Asks for a file to open (project or checkpoint) with a native dialog, then sends the command with its path. */
-  openWith(command: 'open' | 'importCheckpoint'): void;
+  openWith(command: 'open' | 'newFromCheckpoint' | 'importCheckpoint'): void;
   /** Asks where to save (Save As, exports) with a native dialog, then sends the command with its path. */
   saveWith(command: 'saveAs' | 'exportCheckpoint' | 'exportPyTorch' | 'exportOnnx'): void;
   openRecent(path: string): void;
@@ -37,6 +37,7 @@ export function menuTemplate(context: MenuContext, actions: MenuActions): MenuIt
     label: '&File',
     submenu: [
       { id: 'file.new', label: 'New', accelerator: 'CmdOrCtrl+N', click: () => actions.command('new') },
+      { id: 'file.newFromCheckpoint', label: 'New from Checkpoint…', click: () => actions.openWith('newFromCheckpoint') },
       { id: 'file.open', label: 'Open…', accelerator: 'CmdOrCtrl+O', click: () => actions.openWith('open') },
       { label: 'Open Recent', submenu: recent.length > 0 ? recent : [{ label: 'No recent projects', enabled: false }] },
       { type: 'separator' },
@@ -111,13 +112,18 @@ export function projectFilesFromArgv(argv: readonly string[], cwd: string): stri
 }
 
 /** Native dialog filters per command. */
-export function dialogFilters(command: 'open' | 'importCheckpoint' | 'saveAs' | 'exportCheckpoint' | 'exportPyTorch' | 'exportOnnx'): { name: string; extensions: string[] }[] {
+export function dialogFilters(command: 'open' | 'newFromCheckpoint' | 'importCheckpoint' | 'saveAs' | 'exportCheckpoint' | 'exportPyTorch' | 'exportOnnx'): { name: string; extensions: string[] }[] {
   switch (command) {
     case 'open':
       return [{ name: 'Netwright project', extensions: [projectExtension.slice(1), 'json'] }];
     case 'saveAs':
       return [{ name: 'Netwright project', extensions: [projectExtension.slice(1)] }];
+    case 'newFromCheckpoint':
     case 'importCheckpoint':
+      return [
+        { name: 'PyTorch state_dict', extensions: ['mdl', 'pt', 'pth'] },
+        { name: 'safetensors', extensions: ['safetensors'] },
+      ];
     case 'exportCheckpoint':
       return [{ name: 'PyTorch state_dict', extensions: ['mdl', 'pt', 'pth'] }];
     case 'exportPyTorch':

@@ -94,10 +94,18 @@ host.onMessage((raw, transferred) => {
     }
     case 'graphFromCheckpoint': {
       try {
-        const graph = projectFromCheckpoint(readWeightsFile(message.checkpointPath), message.answers, message.name);
+        const graph = projectFromCheckpoint(readWeightsFile(message.checkpointPath), message.answers, { name: message.name, weightsPath: message.checkpointPath });
+        const layers = graph.layers.map((l) => ({
+          path: l.path, layer: l.layer, source: l.source,
+          params: Object.fromEntries(Object.entries(l.params).map(([k, v]) => [k, Array.isArray(v) ? [...v] : v])),
+          tensors: l.tensors.map((t) => ({ key: t.key, shape: [...t.shape], dtype: t.dtype })),
+        }));
         host.send({
           type: 'checkpointGraph', id: message.id,
-          graph: { projectJson: graph.project ? serializeProject(graph.project) : null, questions: graph.questions.map((q) => ({ ...q, choices: [...q.choices] })), notes: [...graph.notes] },
+          graph: {
+            projectJson: graph.project ? serializeProject(graph.project) : null, layers,
+            questions: graph.questions.map((q) => ({ ...q, choices: [...q.choices] })), notes: [...graph.notes], errors: [...graph.errors],
+          },
         });
       } catch (error: unknown) {
         host.send({ type: 'failure', id: message.id, error: toErrorInfo(error) });

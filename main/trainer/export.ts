@@ -16,7 +16,7 @@ export const exportExtensions = ['.mdl', '.pt', '.pth', '.py', '.safetensors', '
 
 /** The weights to export: weightsPath (any format), else a fresh model initialised from the project's seed. */
 async function exportWeights(project: Project, weightsPath: string | undefined): Promise<[string, TensorData][]> {
-  const compiled = compileGraph(project.graph, { dtype: project.training.dtype, lossNode: project.training.loss });
+  const compiled = compileGraph(project.graph, { dtype: project.training.dtype, lossNode: project.training.loss, requireLoss: false });
   if (!compiled.ok) throw new ApiError('E_PROJECT_INVALID', `the graph does not compile: ${compiled.errors[0]?.message ?? ''}`);
   const plan = compiled.plan;
   if (weightsPath !== undefined) {
@@ -43,7 +43,7 @@ async function exportWeights(project: Project, weightsPath: string | undefined):
 
 /** The graph inputs an ONNX runtime must be fed, as `name [shape]`. */
 function inputNames(project: Project): string {
-  const compiled = compileGraph(project.graph, { dtype: project.training.dtype, lossNode: project.training.loss });
+  const compiled = compileGraph(project.graph, { dtype: project.training.dtype, lossNode: project.training.loss, requireLoss: false });
   if (!compiled.ok) return '?';
   return compiled.plan.inputs.map((input) => `${input.name} [${input.shape.map((d, i) => d ?? (i === 0 ? 'N' : 'T')).join(', ')}]`).join(', ');
 }

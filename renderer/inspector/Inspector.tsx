@@ -1,11 +1,11 @@
 // Inspector: a form generated from the selected node's spec, its errors with one-click fixes, shapes, weights, plot and docs.
 import { useEffect, useId, useRef, useState } from 'react';
-import type { Fix, GraphAnalysis, GraphError, GraphNode, Project } from '../../shared/graph';
+import { isSequentialRootMember, type Fix, type GraphAnalysis, type GraphError, type GraphNode, type Project } from '../../shared/graph';
 import { formatShape, layerSpec, ParamReader, type LayerSpec, type ParamSpec, type ParamValue } from '../../shared/layers';
 import { countElements, formatCount, nodeWeights } from '../canvas/nodeView';
 import { categoryTitle } from '../palette/Palette';
 import type { Selection } from '../store/editor';
-import { applyFix, checkConnection, connect, fixLabel, renameGroup, renameNode, setParam, toggleCollapsed, ungroup, unpinParam } from '../store/graphOps';
+import { applyFix, checkConnection, connect, fixLabel, renameGroup, renameNode, setParam, setRoot, toggleCollapsed, ungroup, unpinParam } from '../store/graphOps';
 import { Markdown } from './Markdown';
 import { describeParam, formatParam, parseParam } from './params';
 
@@ -96,6 +96,13 @@ function ProjectInspector({ project, analysis, onEdit }: InspectorProps) {
             }}
           />
         </label>
+        <label className="field">
+          <span className="field-label">Model module</span>
+          <select aria-label="Model module" value={project.graph.root?.kind ?? 'module'} onChange={(event) => onEdit((current) => setRoot(current, event.target.value === 'sequential' ? 'sequential' : 'module'))}>
+            <option value="module">nn.Module: layers named fc1, conv1… (keys fc1.weight)</option>
+            <option value="sequential">nn.Sequential: layers numbered 0, 1, 2… (keys 0.weight)</option>
+          </select>
+        </label>
         <p className="muted">Select a node to edit its parameters. {project.graph.nodes.length} nodes, {project.graph.edges.length} edges.</p>
       </div>
       <div className="inspector-section">
@@ -183,8 +190,12 @@ function NodeInspector({ node, project, analysis, errors, onEdit }: InspectorPro
   const nodeErrors = errors.get(node.id) ?? [];
   const weights = nodeWeights(info);
   const total = weights?.filter((weight) => !weight.buffer).reduce((sum, weight) => sum + countElements(weight.shape), 0) ?? null;
-  const torchLine = spec.torch.kind === 'module' && info?.status === 'ok' ? safe(() => `self.${path.split('.').pop() ?? path} = ${(spec.torch as { module: string }).module}(${(spec.torch as { args: (p: ParamReader) => string }).args(new ParamReader(info.params))})`) : null;
+  const local = path.split('.').pop() ?? path;
+  // a numbered module (in an nn.Sequential) is an index, not an attribute
+  const attribute = /^\d+$/.test(local) ? `[${local}]` : `self.${local}`;
+  const torchLine = spec.torch.kind === 'module' && info?.status === 'ok' ? safe(() => `${attribute} = ${(spec.torch as { module: string }).module}(${(spec.torch as { args: (p: ParamReader) => string }).args(new ParamReader(info.params))})`) : null;
   const inGroup = node.group !== undefined && project.graph.groups.find((group) => group.id === node.group)?.kind === 'sequential';
+  const inRoot = node.group === undefined && project.graph.root?.kind === 'sequential' && isSequentialRootMember(spec.category);
   return (
     <>
       <div className="inspector-section">
@@ -201,6 +212,7 @@ function NodeInspector({ node, project, analysis, errors, onEdit }: InspectorPro
           onCommit={(name) => onEdit((current) => renameNode(current, node.id, name === '' ? null : name), `name:${node.id}`)}
         />
         {inGroup && <p className="muted">In an nn.Sequential group, the module is named by its index: {path}.</p>}
+        {inRoot && <p className="muted">The model is an nn.Sequential, so the module is named by its index: {path}.</p>}
       </div>
       {nodeErrors.length > 0 && (
         <div className="inspector-section">

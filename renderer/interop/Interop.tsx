@@ -7,6 +7,7 @@ import { toErrorInfo, type Api, type ImportReportInfo, type MenuCommandName } fr
 import { serializeProject, type Project } from '../../shared/graph';
 import { FileDialog } from '../files/FileDialog';
 import { Modal } from '../shell/Modal';
+import './interop.css';
 
 export const exportFormats = [
   { ext: '.mdl', label: 'PyTorch checkpoint (.mdl, torch.save)' },
@@ -38,6 +39,8 @@ type State =
 
 export interface InteropOptions {
   api: Api;
+  /** more buttons at the start of the import/export group (New from checkpoint…) */
+  leading?: ReactNode;
   project: Project | null;
   /** the project file's path (null: not saved) */
   path: string | null;
@@ -47,7 +50,7 @@ export interface InteropOptions {
 
 const menuExports: Partial<Record<MenuCommandName, ExportExt>> = { exportCheckpoint: '.mdl', exportPyTorch: '.py', exportOnnx: '.onnx' };
 
-export function useInterop({ api, project, path, onEdit, onNotice }: InteropOptions): { buttons: ReactNode; dialogs: ReactNode } {
+export function useInterop({ api, project, path, onEdit, onNotice, leading }: InteropOptions): { buttons: ReactNode; dialogs: ReactNode } {
   const [state, setState] = useState<State | null>(null);
   const projectRef = useRef(project);
   projectRef.current = project;
@@ -128,6 +131,7 @@ export function useInterop({ api, project, path, onEdit, onNotice }: InteropOpti
   const buttons =
     project === null ? null : (
       <div className="tool-group" role="group" aria-label="Import and export">
+        {leading}
         <button type="button" className="tool" aria-label="Import checkpoint…" title="Import checkpoint…" onClick={openImport}>
           Import…
         </button>
@@ -135,8 +139,10 @@ export function useInterop({ api, project, path, onEdit, onNotice }: InteropOpti
           Export…
         </button>
         {initial !== null && (
-          <span className="app-meta" role="status" aria-label="Initial weights" title={initial.path}>
-            Initial weights: {baseName(initial.path)} ({initial.strict ? 'strict' : 'non-strict'})
+          <span className="app-meta initial-weights" role="status" aria-label="Initial weights" title={initial.path}>
+            <span className="initial-weights-text">
+              Initial weights: {baseName(initial.path)} ({initial.strict ? 'strict' : 'non-strict'})
+            </span>
             <button type="button" className="small" aria-label="Clear initial weights" onClick={() => onEdit((current) => ({ ...current, training: { ...current.training, initialWeights: null } }))}>
               ×
             </button>

@@ -1,4 +1,4 @@
-// Start page: new / open, recovered work, recent files and the sample gallery with graph thumbnails.
+// Start page: new / open / new from checkpoint, recovered work, recent files and the sample gallery with graph thumbnails.
 import type { RecentProject, Recovery, SampleInfo } from '../../shared/api';
 import { parseProject, type Project } from '../../shared/graph';
 import { layerSpec } from '../../shared/layers';
@@ -8,6 +8,8 @@ export interface StartPageProps {
   recent: readonly RecentProject[];
   recovery: Recovery | null;
   onNew: () => void;
+  /** New from checkpoint… (a graph inferred from a state_dict's keys) */
+  onNewFromCheckpoint?: () => void;
   onOpen: () => void;
   onOpenPath: (path: string) => void;
   onSample: (sample: SampleInfo) => void;
@@ -70,6 +72,11 @@ export function StartPage(props: StartPageProps) {
             <button type="button" onClick={props.onOpen}>
               Open…
             </button>
+            {props.onNewFromCheckpoint !== undefined && (
+              <button type="button" onClick={props.onNewFromCheckpoint} title="A new project whose graph is inferred from a PyTorch state_dict (.mdl, .pt, .safetensors)">
+                New from checkpoint…
+              </button>
+            )}
           </div>
           {recovery !== null && (
             <div className="recovery-card" role="group" aria-label="Unsaved work">

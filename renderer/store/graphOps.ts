@@ -153,6 +153,13 @@ export function unpinParam(project: Project, id: string, name: string): Project 
   });
 }
 
+/** The model's own module: a named nn.Module (keys fc1.weight) or an nn.Sequential (keys 0.weight); see graph.root. */
+export function setRoot(project: Project, kind: 'module' | 'sequential'): Project {
+  if ((project.graph.root?.kind ?? 'module') === kind) return project;
+  const { root: _dropped, ...graph } = project.graph;
+  return { ...project, graph: kind === 'module' ? graph : { ...graph, root: { kind } } };
+}
+
 export function renameNode(project: Project, id: string, name: string | null): Project {
   return updateNode(project, id, (node) => {
     const next: GraphNode = { ...node };
@@ -183,6 +190,8 @@ export function applyFix(project: Project, fix: Fix): Project {
       return renameNode(project, fix.node, fix.name);
     case 'set-training-loss':
       return { ...project, training: { ...project.training, loss: fix.node } };
+    case 'set-root':
+      return setRoot(project, fix.root);
     case 'insert-node': {
       const edge = project.graph.edges.find((item) => item.id === fix.edge);
       const from = byId.get(fix.between[0]);
@@ -231,6 +240,8 @@ export function fixLabel(fix: Fix): string {
       return `Rename to ${fix.name}`;
     case 'set-training-loss':
       return `Train on ${fix.node}`;
+    case 'set-root':
+      return fix.root === 'sequential' ? 'Make the model an nn.Sequential' : 'Make the model a named nn.Module';
   }
 }
 

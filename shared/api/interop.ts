@@ -37,11 +37,26 @@ export const GraphFromCheckpointRequestSchema = z.strictObject({
 });
 export type GraphFromCheckpointRequest = z.infer<typeof GraphFromCheckpointRequestSchema>;
 
+const ParamsSchema = z.record(z.string(), z.union([z.number(), z.boolean(), z.array(z.number())]));
+
 export const CheckpointGraphSchema = z.strictObject({
-  /** the project as JSON text, null until every question is answered */
+  /** the project as JSON text, null until every question is answered (and while there are errors) */
   projectJson: z.string().nullable(),
-  questions: z.array(z.strictObject({ path: z.string(), message: z.string(), choices: z.array(z.string()) })),
+  /** the model's layers in order: module path ("" for a Flatten Netwright adds), layer id (null: a question is open), its tensors */
+  layers: z.array(
+    z.strictObject({
+      path: z.string(),
+      layer: z.string().nullable(),
+      params: ParamsSchema,
+      tensors: z.array(z.strictObject({ key: z.string(), shape: z.array(z.number().int().nonnegative()), dtype: z.string() })),
+      source: z.enum(['weights', 'question', 'added']),
+    }),
+  ),
+  /** what the keys cannot tell: a layer id by module path (choices), or "input" (free text: "F", "C,L", "C,H,W"); default is preselected */
+  questions: z.array(z.strictObject({ path: z.string(), message: z.string(), choices: z.array(z.string()), default: z.string() })),
   notes: z.array(z.string()),
+  /** why the checkpoint cannot become a graph, each naming a key (unsupported layers, a single layer's state_dict…) */
+  errors: z.array(z.string()),
 });
 export type CheckpointGraphInfo = z.infer<typeof CheckpointGraphSchema>;
 

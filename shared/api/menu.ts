@@ -4,6 +4,7 @@ import { z } from 'zod';
 
 export const menuCommands = [
   'new', // File > New
+  'newFromCheckpoint', // File > New from Checkpoint… (.mdl/.pt/.pth/.safetensors, path set)
   'open', // File > Open… / Open Recent / a project file opened from the OS (path set)
   'save', // File > Save
   'saveAs', // File > Save As… (path set)

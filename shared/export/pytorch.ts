@@ -1,5 +1,5 @@
 // PyTorch code export: model.py (an nn.Module whose state_dict keys equal the Plan's tensor keys; groups become
-// submodules; build_model(), example_inputs(), build_loss()) and train.py (the project's training settings, runnable
+// submodules; a graph.root "sequential" model subclasses nn.Sequential; build_model(), example_inputs(), build_loss()) and train.py (the project's training settings, runnable
 // alone or under torchrun with DistributedDataParallel). Everything is read from the layer specs' `torch` entries.
 import { compileGraph, valueName } from '../compile/index';
 import type { GraphAnalysis, NodeAnalysis } from '../graph/analyze';
@@ -111,6 +111,20 @@ function classSource(container: Container, all: Map<string, Container>, rootExtr
   return lines;
 }
 
+/** The root class of a model that is an nn.Sequential (analysis allows no groups in it, so children are modules). */
+function sequentialRootSource(root: Container): string[] {
+  const entries = [...root.children].map(([name, child]) => [name, typeof child === 'string' ? child : `${child.className}()`] as const);
+  const contiguous = entries.every(([name], index) => name === String(index));
+  const items = entries.map(([name, value]) => (contiguous ? `${value},` : `(${pyString(name)}, ${value}),`));
+  const body = entries.length === 0 ? ['super().__init__()'] : contiguous ? ['super().__init__(', ...indent(items, '    '), ')'] : ['super().__init__(OrderedDict([', ...indent(items, '    '), ']))'];
+  return [
+    `class ${root.className}(nn.Sequential):`,
+    '    """nn.Sequential: each layer feeds the next; state_dict keys are the layer indices (0.weight, 0.bias, …)."""',
+    '',
+    ...indent(['def __init__(self):', ...indent(body, '    ')], '    '),
+  ];
+}
+
 function pythonDtype(dtype: string): string {
   return { float32: 'torch.float32', float64: 'torch.float64', int64: 'torch.int64', int32: 'torch.int32', uint8: 'torch.uint8', bool: 'torch.bool' }[dtype] ?? 'torch.float32';
 }
@@ -136,7 +150,8 @@ function moduleAccess(path: string, containers: Map<string, Container>): string 
 const varName = (value: string): string => `v_${value.replace(/[^A-Za-z0-9_]/g, '_')}`;
 
 export function exportPyTorch(project: Project): PyTorchExport {
-  const compiled = compileGraph(project.graph, { dtype: project.training.dtype, lossNode: project.training.loss });
+  // A model without a loss node exports too (inference, or weights from a checkpoint); build_loss() is then None.
+  const compiled = compileGraph(project.graph, { dtype: project.training.dtype, lossNode: project.training.loss, requireLoss: false });
   if (!compiled.ok) throw new ExportError(`the graph does not compile: ${compiled.errors.map((e) => e.message).join('; ')}`);
   const { plan, analysis } = compiled;
   const className = pascal(project.name.replace(/[^A-Za-z0-9]+/g, '_').toLowerCase()) || 'Net';
@@ -212,7 +227,10 @@ export function exportPyTorch(project: Project): PyTorchExport {
   const containerClasses = [...containers.values()].filter((c) => c.kind === 'module').reverse();
   const classes: string[] = [];
   for (const container of containerClasses) classes.push(...classSource(container, containers, { forward: [], signature: '' }), '', '');
-  classes.push(...classSource(root, containers, { forward, signature }));
+  // A model that is itself an nn.Sequential (graph.root) subclasses it: keys 0.weight, 2.bias…, and nn.Sequential's own
+  // forward, which analysis has checked is the graph's (one chain from the one input).
+  if (project.graph.root?.kind === 'sequential') classes.push(...sequentialRootSource(root));
+  else classes.push(...classSource(root, containers, { forward, signature }));
 
   const lossExpression = lossNode !== null && lossNode.spec.torch.kind === 'module' ? `${lossNode.spec.torch.module}(${lossNode.spec.torch.args(new ParamReader(lossNode.params))})` : 'None';
   const inputShapes = plan.inputs.map((i) => `(${i.shape.slice(1).map((d) => (d === null ? 'None' : String(d))).join(', ')}${i.shape.length === 2 ? ',' : ''})`);
@@ -486,6 +504,8 @@ def main():
     if distributed:
         model = nn.parallel.DistributedDataParallel(model, device_ids=[local_rank] if use_cuda else None)
     criterion = build_loss()
+    if criterion is None:
+        raise SystemExit('the project has no loss node: add one (and a Target) in Netwright, then export again')
     optimizer = make_optimizer(model.parameters())
     schedule = make_schedule(optimizer)
     clip = SETTINGS['gradient_clipping']

@@ -3,7 +3,7 @@ import { formatShape } from '../layers/helpers';
 import { layerSpec } from '../layers/index';
 import { ParamReader, type InputInfos, type LayerSpec, type ParamSpec, type ParamValue, type Params, type TensorInfo } from '../layers/spec';
 import { graphError, type Fix, type GraphError } from './errors';
-import { nameNodes } from './names';
+import { isSequentialRootMember, nameNodes } from './names';
 import type { Graph, GraphEdge, GraphNode } from './schema';
 
 export interface NodeAnalysis {
@@ -268,6 +268,40 @@ export function analyzeGraph(graph: Graph, options: AnalyzeOptions = {}): GraphA
       const chained = spec?.torch.kind === 'module' && spec.inputs.length === 1 && (index === 0 ? fromInside.length === 0 : fromInside.length === 1 && fromInside[0]?.source.node === previous);
       if (!chained) {
         errors.push(graphError('E_GROUP_NOT_CHAIN', `Group "${group.name}" is an nn.Sequential, so its nodes must form one chain of single-input modules; "${id}" breaks the chain — make the group a named module instead, or move "${id}" out.`, { node: id }));
+      }
+    });
+  }
+
+  // A model that is itself an nn.Sequential: nn.Sequential.forward feeds each child the previous one's output, so
+  // the top-level layers must be one chain of single-input, single-output modules from the one model input, and only
+  // the last may feed anything else (the loss).
+  if (graph.root?.kind === 'sequential') {
+    const isMember = (id: string): boolean => {
+      const spec = specs.get(id);
+      return nodeById.get(id)?.group === undefined && spec !== undefined && isSequentialRootMember(spec.category);
+    };
+    const members = order.filter(isMember);
+    const toModule: Fix[] = [{ kind: 'set-root', root: 'module' }];
+    const rootError = (message: string, where: { node?: string } = {}): void => {
+      errors.push(graphError('E_ROOT_NOT_CHAIN', `The model is an nn.Sequential (its layers are numbered 0, 1, 2…), so ${message}; or make the model a named nn.Module.`, where, toModule));
+    };
+    const modelInputs = graph.nodes.filter((node) => specs.get(node.id)?.category === 'input' && node.layer !== 'input.Target');
+    if (modelInputs.length > 1) rootError(`it takes one input, not ${modelInputs.length} (${modelInputs.map((node) => `"${node.id}"`).join(', ')}) — remove the extra inputs`, { node: modelInputs[1]!.id });
+    for (const group of graph.groups.filter((candidate) => candidate.parent === undefined)) {
+      const first = graph.nodes.find((node) => node.group === group.id);
+      rootError(`a group ("${group.name}") cannot be one of its numbered layers — ungroup it`, first === undefined ? {} : { node: first.id });
+    }
+    members.forEach((id, index) => {
+      const spec = specs.get(id);
+      const edgesIn = [...(incoming.get(id)?.values() ?? [])];
+      const edgesOut = outgoing.get(id) ?? [];
+      const next = members[index + 1];
+      const fedRight = index === 0 ? edgesIn.every((edge) => specs.get(edge.source.node)?.category === 'input') : edgesIn.length === 1 && edgesIn[0]?.source.node === members[index - 1];
+      const feedsRight = next === undefined ? edgesOut.every((edge) => !isMember(edge.target.node)) : edgesOut.length > 0 && edgesOut.every((edge) => edge.target.node === next);
+      if (spec?.torch.kind !== 'module' || spec.inputs.length !== 1 || spec.outputs.length !== 1) {
+        rootError(`each layer must be a module with one input and one output; "${id}" (${spec?.title ?? '?'}) is not — remove it`, { node: id });
+      } else if (!fedRight || !feedsRight) {
+        rootError(`its layers must form one chain, each feeding only the next; "${id}" breaks the chain — reconnect it`, { node: id });
       }
     });
   }

@@ -22,6 +22,7 @@ export const graphErrorCodes = [
   'E_DUPLICATE_NAME', // two modules would get the same PyTorch name
   'E_GROUP_INVALID', // a group's parent or a node's group does not exist, or groups nest in a loop
   'E_GROUP_NOT_CHAIN', // an nn.Sequential group is not a single chain of modules
+  'E_ROOT_NOT_CHAIN', // the model is an nn.Sequential (graph.root) but its layers are not one chain from one input
 ] as const;
 export type GraphErrorCode = (typeof graphErrorCodes)[number];
 
@@ -33,7 +34,8 @@ export type Fix =
   | { readonly kind: 'remove-edge'; readonly edge: string }
   | { readonly kind: 'remove-node'; readonly node: string }
   | { readonly kind: 'rename-node'; readonly node: string; readonly name: string }
-  | { readonly kind: 'set-training-loss'; readonly node: string };
+  | { readonly kind: 'set-training-loss'; readonly node: string }
+  | { readonly kind: 'set-root'; readonly root: 'module' | 'sequential' };
 
 export interface GraphError {
   readonly code: GraphErrorCode;

@@ -4,4 +4,4 @@ export * from './project';
 export * from './migrations';
 export * from './analyze';
 export * from './errors';
-export { nameNodes, type Naming } from './names';
+export { isSequentialRootMember, nameNodes, type Naming } from './names';

@@ -73,8 +73,21 @@ const v0ToV1: Migration = {
   },
 };
 
+/**
+ * Version 2 adds `graph.root` (the model itself may be an nn.Sequential with keys 0.weight, 1.bias…). Absent means a
+ * named nn.Module, which is what every version-1 file describes, so the step only moves the version forward; it exists
+ * so that an older Netwright refuses a version-2 file ("saved by a newer Netwright") instead of misreading it.
+ */
+const v1ToV2: Migration = {
+  name: 'v1-to-v2: graph.root (a model that is itself an nn.Sequential); version-1 graphs stay named nn.Modules',
+  from: 1,
+  migrate(project) {
+    return { ...project, version: 2 };
+  },
+};
+
 /** Every migration, oldest first; `migrations[i].from === i`. */
-export const migrations: readonly Migration[] = [v0ToV1];
+export const migrations: readonly Migration[] = [v0ToV1, v1ToV2];
 
 /** Runs the migrations from the file's version up to the current one; returns the names applied. */
 export function migrate(project: Json): { project: Json; applied: string[] } {

@@ -11,6 +11,11 @@ export interface Naming {
   readonly errors: readonly GraphError[];
 }
 
+/** Whether a top-level node of this category is one of the layers of a model that is an nn.Sequential (graph.root). */
+export function isSequentialRootMember(category: string): boolean {
+  return category !== 'input' && category !== 'loss';
+}
+
 /** Assigns names in `order` (topological), so automatic numbering follows the data flow. */
 export function nameNodes(graph: Graph, order: readonly string[]): Naming {
   const errors: GraphError[] = [];
@@ -62,14 +67,17 @@ export function nameNodes(graph: Graph, order: readonly string[]): Naming {
   const counters = new Map<string, number>();
   const paths = new Map<string, string>();
   const sequentialIndex = new Map<string, number>();
+  const rootSequential = graph.root?.kind === 'sequential';
   for (const id of order) {
     const node = nodes.get(id);
     const spec = node === undefined ? undefined : layerSpec(node.layer);
     if (node === undefined || spec === undefined) continue;
     const scope = scopeOf(id);
     const group = groups.get(scope);
+    // A model that is itself an nn.Sequential numbers its top-level layers; inputs and losses are not its children.
+    const rootMember = scope === '' && rootSequential && isSequentialRootMember(spec.category);
     let local: string;
-    if (group?.kind === 'sequential') {
+    if (group?.kind === 'sequential' || rootMember) {
       local = String(sequentialIndex.get(scope) ?? 0);
       sequentialIndex.set(scope, Number(local) + 1);
     } else if (node.name !== undefined) {

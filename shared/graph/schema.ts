@@ -2,7 +2,7 @@
 import { z } from 'zod';
 
 export const PROJECT_FORMAT = 'netwright-project';
-export const PROJECT_VERSION = 1;
+export const PROJECT_VERSION = 2;
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python identifier (letters, digits, _; not starting with a digit)');
 const id = z.string().min(1).max(200);
@@ -40,10 +40,20 @@ export const GroupSchema = z.strictObject({
 });
 export type GraphGroup = z.infer<typeof GroupSchema>;
 
+export const RootModuleSchema = z.strictObject({
+  /** module (the default): a generated nn.Module class whose attributes are the top-level nodes and groups (fc1.weight);
+   * sequential: the model itself is an nn.Sequential, its top-level layers numbered 0, 1, 2… (0.weight), as in
+   * `nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))`; the layers must then form one chain */
+  kind: z.enum(['module', 'sequential']),
+});
+export type RootModule = z.infer<typeof RootModuleSchema>;
+
 export const GraphSchema = z.strictObject({
   nodes: z.array(NodeSchema),
   edges: z.array(EdgeSchema),
   groups: z.array(GroupSchema),
+  /** the model's own module; absent means { kind: 'module' } (since version 2) */
+  root: RootModuleSchema.optional(),
 });
 export type Graph = z.infer<typeof GraphSchema>;
 

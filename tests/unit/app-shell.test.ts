@@ -192,7 +192,7 @@ describe('application menu', () => {
     const template = menuTemplate({ platform: 'linux', recent, development: false }, actions);
     expect(template.map((m) => m.label)).toEqual(['&File', '&Edit', '&View', '&Run', '&Help']);
     const all = labels(template);
-    for (const label of ['New', 'Open…', 'Open Recent', 'Save', 'Save As…', 'Import Checkpoint…', 'Checkpoint (.mdl)…', 'PyTorch Code (.py)…', 'ONNX (.onnx)…', 'Train', 'Pause', 'Stop', 'quit']) {
+    for (const label of ['New', 'New from Checkpoint…', 'Open…', 'Open Recent', 'Save', 'Save As…', 'Import Checkpoint…', 'Checkpoint (.mdl)…', 'PyTorch Code (.py)…', 'ONNX (.onnx)…', 'Train', 'Pause', 'Stop', 'quit']) {
       expect(all).toContain(label);
     }
     expect(all).not.toContain('toggleDevTools');
@@ -207,8 +207,8 @@ describe('application menu', () => {
       (item?.click as (() => void) | undefined)?.();
     };
     calls.length = 0;
-    for (const label of ['New', 'Open…', 'Save As…', 'Import Checkpoint…', 'ONNX (.onnx)…', 'Train', 'a', 'About Netwright']) click(label);
-    expect(calls).toEqual(['command:new', 'open:open', 'save:saveAs', 'open:importCheckpoint', 'save:exportOnnx', 'command:train', 'recent:/p/a.nwproj', 'about']);
+    for (const label of ['New', 'New from Checkpoint…', 'Open…', 'Save As…', 'Import Checkpoint…', 'ONNX (.onnx)…', 'Train', 'a', 'About Netwright']) click(label);
+    expect(calls).toEqual(['command:new', 'open:newFromCheckpoint', 'open:open', 'save:saveAs', 'open:importCheckpoint', 'save:exportOnnx', 'command:train', 'recent:/p/a.nwproj', 'about']);
     expect(labels(template)).toContain('toggleDevTools');
   });
 

@@ -7,6 +7,7 @@ import {
   defaultUiState,
   graphErrorCodes,
   parseProject,
+  PROJECT_VERSION,
   ProjectFileError,
   serializeProject,
   type Graph,
@@ -187,11 +188,45 @@ describe('every error code has a test', () => {
       );
       expect(only(g, 'E_GROUP_NOT_CHAIN', false).node).toBe('sum');
     },
+    E_ROOT_NOT_CHAIN: () => {
+      // A model that is an nn.Sequential cannot branch: "b" feeds the loss and "c"; a function op is not a module.
+      const branching: Graph = {
+        ...graph(
+          [['x', 'input.Features', { features: 4 }], ['a', 'nn.Linear', { out_features: 3 }], ['b', 'nn.ReLU'], ['c', 'nn.Linear', { out_features: 3 }], ['t', 'input.Target', { dtype: 'float', shape: [3] }], ['loss', 'nn.MSELoss']],
+          [['x', 'a'], ['a', 'b'], ['b', 'c'], ['b', 'loss.input'], ['t', 'loss.target']],
+        ),
+        root: { kind: 'sequential' },
+      };
+      const error = only(branching, 'E_ROOT_NOT_CHAIN');
+      expect(error.node).toBe('b');
+      expect(error.fixes).toEqual([{ kind: 'set-root', root: 'module' }]);
+      const withOp: Graph = { ...graph([['x', 'input.Features', { features: 4 }], ['r', 'op.Reshape', { shape: [2, 2] }]], [['x', 'r']]), root: { kind: 'sequential' } };
+      expect(only(withOp, 'E_ROOT_NOT_CHAIN', false).node).toBe('r');
+      const grouped: Graph = { ...graph([['x', 'input.Features', { features: 4 }], ['a', 'nn.Linear', {}, { group: 'g' }]], [['x', 'a']], [{ id: 'g', name: 'block', kind: 'sequential' }]), root: { kind: 'sequential' } };
+      expect(only(grouped, 'E_ROOT_NOT_CHAIN', false).message).toContain('group ("block")');
+      // The same chain without the branch is fine.
+      const chain: Graph = { ...branching, edges: branching.edges.filter((edge) => !(edge.source.node === 'b' && edge.target.node === 'loss')).concat({ id: 'e9', source: { node: 'c', port: 'out' }, target: { node: 'loss', port: 'input' } }) };
+      expect(codes(chain)).toEqual([]);
+    },
   };
   it.each([...graphErrorCodes])('%s', (code) => cases[code]());
 });
 
 describe('module names', () => {
+  it('numbers the top-level layers of a model that is an nn.Sequential (keys 0.weight), not its input, target or loss', () => {
+    const g: Graph = {
+      ...graph(
+        [['x', 'input.Features', { features: 4 }], ['a', 'nn.Linear', { out_features: 8 }, { name: 'ignored' }], ['r', 'nn.ReLU'], ['b', 'nn.Linear', { out_features: 2 }], ...classifierTail],
+        [['x', 'a'], ['a', 'r'], ['r', 'b'], ['b', 'loss.input'], ['t', 'loss.target']],
+      ),
+      root: { kind: 'sequential' },
+    };
+    const analysis = analyzeGraph(g);
+    expect(analysis.errors).toEqual([]);
+    expect(Object.fromEntries(analysis.paths)).toEqual({ x: 'x', t: 'target', a: '0', r: '1', b: '2', loss: 'loss1' });
+    expect(Object.fromEntries(analyzeGraph({ ...g, root: { kind: 'module' } }).paths)).toMatchObject({ a: 'ignored', r: 'relu1', b: 'fc1' });
+  });
+
   it('numbers automatic names along the data flow and prefixes groups', () => {
     const g = graph(
       [['x', 'input.Image'], ['c', 'nn.Conv2d', {}, { group: 'g' }], ['r', 'nn.ReLU', {}, { group: 'g' }], ['f', 'nn.Flatten'], ['a', 'nn.Linear'], ['b', 'nn.Linear'], ...classifierTail],
@@ -205,7 +240,7 @@ describe('module names', () => {
 });
 
 function project(g: Graph): Project {
-  return { format: 'netwright-project', version: 1, name: 'test', description: '', graph: g, training: defaultTraining(), ui: defaultUiState() };
+  return { format: 'netwright-project', version: PROJECT_VERSION, name: 'test', description: '', graph: g, training: defaultTraining(), ui: defaultUiState() };
 }
 
 describe('project files', () => {
@@ -220,13 +255,29 @@ describe('project files', () => {
   it('migrates the version-0 fixture', () => {
     const text = readFileSync(new URL('../fixtures/layers/project-v0.json', import.meta.url), 'utf8');
     const { project: migrated, migrations } = parseProject(text);
-    expect(migrations).toEqual(['v0-to-v1: graph object, port-to-port edges, training settings, ui state']);
-    expect(migrated.version).toBe(1);
+    expect(migrations).toEqual([
+      'v0-to-v1: graph object, port-to-port edges, training settings, ui state',
+      'v1-to-v2: graph.root (a model that is itself an nn.Sequential); version-1 graphs stay named nn.Modules',
+    ]);
+    expect(migrated.version).toBe(PROJECT_VERSION);
+    expect(migrated.graph.root).toBeUndefined();
     expect(migrated.graph.nodes.find((node) => node.id === 'h')).toMatchObject({ layer: 'nn.Linear', name: 'net', position: { x: 200, y: 0 } });
     expect(migrated.graph.edges[1]).toEqual({ id: 'e2', source: { node: 'h', port: 'out' }, target: { node: 'act', port: 'input' } });
     expect(migrated.training).toMatchObject({ epochs: 3, batchSize: 16, optimizer: { kind: 'adam', lr: 0.05 }, dataset: { name: 'iris' } });
     expect(analyzeGraph(migrated.graph).errors).toEqual([]);
     expect(parseProject(serializeProject(migrated)).project).toEqual(migrated);
+  });
+  it('migrates a version-1 file to version 2 without changing its graph, and keeps graph.root through a save', () => {
+    const current = project(mlp());
+    const v1 = JSON.parse(serializeProject(current)) as Record<string, unknown>;
+    v1['version'] = 1;
+    const { project: migrated, migrations } = parseProject(JSON.stringify(v1));
+    expect(migrations).toEqual(['v1-to-v2: graph.root (a model that is itself an nn.Sequential); version-1 graphs stay named nn.Modules']);
+    expect(migrated).toEqual(current);
+    const sequential = project({ ...mlp(), root: { kind: 'sequential' } });
+    expect(parseProject(serializeProject(sequential)).project.graph.root).toEqual({ kind: 'sequential' });
+    const withRootInV1 = { ...v1, graph: { ...(v1['graph'] as object), root: { kind: 'sequential' } } };
+    expect(() => parseProject(JSON.stringify({ ...withRootInV1, version: 3 }))).toThrow(/newer Netwright/);
   });
   it('rejects bad files with a coded error', () => {
     const code = (text: string): string => {

@@ -3,7 +3,7 @@
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { useReducer } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { analyzeGraph, defaultTraining, defaultUiState, parseProject, type Project } from '../../shared/graph';
+import { analyzeGraph, defaultTraining, defaultUiState, parseProject, PROJECT_VERSION, type Project } from '../../shared/graph';
 import { layers } from '../../shared/layers';
 import { Inspector } from '../../renderer/inspector/Inspector';
 import { parseParam } from '../../renderer/inspector/params';
@@ -18,7 +18,7 @@ afterEach(cleanup);
 
 const items = layers.map((spec) => ({ id: spec.id, title: spec.title, category: spec.category, summary: spec.summary }));
 const lenet = (): Project => parseProject(readFileSync(join(import.meta.dirname, '../../samples/lenet.json'), 'utf8')).project;
-const empty = (): Project => ({ format: 'netwright-project', version: 1, name: 'T', description: '', graph: { nodes: [], edges: [], groups: [] }, training: defaultTraining(), ui: defaultUiState() });
+const empty = (): Project => ({ format: 'netwright-project', version: PROJECT_VERSION, name: 'T', description: '', graph: { nodes: [], edges: [], groups: [] }, training: defaultTraining(), ui: defaultUiState() });
 
 describe('palette', () => {
   it('ranks "lstm" first and adds it on Enter', () => {
