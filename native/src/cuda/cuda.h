@@ -55,10 +55,10 @@ template <typename T>
 void gemm(int device, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
           int64_t lda, int64_t stride_a, const T* b, int64_t ldb, int64_t stride_b, T beta, T* c, int64_t ldc,
           int64_t stride_c, int64_t batch = 1);
-std::string gemm_backend();
+std::string gemm_backend();  // "cublas <version>" or "built-in kernel (cuBLAS not found: ...)"
 
 // a += alpha * b in place (ops::add_ on cuda: gradient accumulation, optimizers); b is
 // converted to a's dtype and broadcast to a's shape, a may have any layout.
-void add_(const Tensor& a, const Tensor& b, double alpha);  // "cublas <version>" or "built-in kernel (cuBLAS not found: ...)"
+void add_(const Tensor& a, const Tensor& b, double alpha);
 
 }  // namespace nw::cuda
