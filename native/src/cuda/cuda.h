@@ -57,4 +57,8 @@ void gemm(int device, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t 
           int64_t stride_c, int64_t batch = 1);
 std::string gemm_backend();  // "cublas <version>" or "built-in kernel (cuBLAS not found: ...)"
 
+// a += alpha * b in place (ops::add_ on cuda: gradient accumulation, optimizers); b is
+// converted to a's dtype and broadcast to a's shape, a may have any layout.
+void add_(const Tensor& a, const Tensor& b, double alpha);
+
 }  // namespace nw::cuda

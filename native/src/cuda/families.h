@@ -6,12 +6,16 @@ class OpRegistry;
 }
 
 #define NW_CUDA_FAMILIES(X) \
-  X(register_activation_ops) \
-  X(register_conv_ops)       \
-  X(register_pool_ops)       \
-  X(register_upsample_ops)   \
-  X(register_norm_ops)       \
-  X(register_dropout_ops)
+  X(register_activation_ops)    \
+  X(register_conv_ops)          \
+  X(register_pool_ops)          \
+  X(register_upsample_ops)      \
+  X(register_norm_ops)          \
+  X(register_dropout_ops)       \
+  X(register_elementwise_ops)   \
+  X(register_reduce_ops)        \
+  X(register_softmax_ops)       \
+  X(register_loss_ops)         
 
 namespace nw::cuda {
 #define NW_DECLARE_FAMILY(fn) void fn(OpRegistry& r);

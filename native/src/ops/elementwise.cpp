@@ -7,6 +7,9 @@
 #include "core/autograd.h"
 #include "kernels.h"
 #include "ops.h"
+#ifdef NW_WITH_CUDA
+#include "cuda/cuda.h"
+#endif
 
 namespace nw {
 namespace {
@@ -372,6 +375,16 @@ Tensor mul_scalar(const Tensor& a, double s) { return mul(a, scalar_like(s, a));
 Tensor add_scalar(const Tensor& a, double s) { return add(a, scalar_like(s, a)); }
 
 void add_(const Tensor& a, const Tensor& b, double alpha) {
+  NW_CHECK(a.device() == b.device(), "E_DEVICE",
+           "add_ got tensors on different devices (" + a.device().str() + " and " + b.device().str() +
+               "); move them to one device first with .to()");
+#ifdef NW_WITH_CUDA
+  if (a.device().type == DeviceType::CUDA) {
+    cuda::add_(a, b, alpha);
+    a.impl()->version++;
+    return;
+  }
+#endif
   NW_DISPATCH_ALL(a.dtype(), [&] {
     Tensor bc = b.dtype() == a.dtype() ? b : to_dtype(b, a.dtype());
     scalar_t al = static_cast<scalar_t>(alpha);
