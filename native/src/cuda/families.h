@@ -6,7 +6,11 @@ class OpRegistry;
 }
 
 #define NW_CUDA_FAMILIES(X) \
-  X(register_activation_ops)
+  X(register_activation_ops)   \
+  X(register_shape_ops)        \
+  X(register_linalg_ops)       \
+  X(register_embedding_ops)    \
+  X(register_recurrent_ops)
 
 namespace nw::cuda {
 #define NW_DECLARE_FAMILY(fn) void fn(OpRegistry& r);
