@@ -259,10 +259,17 @@ void run_backward(GraphTask& task, const TensorList& outputs, const TensorList& 
       NW_CHECK(!n->released, "E_AUTOGRAD",
                std::string("trying to backward through the graph a second time (op ") + n->name() +
                    "); pass retain_graph=true to the first backward");
+      // Outputs no gradient reached get zeros on the device of those that did.
+      Device grad_device{};
+      for (const Tensor& t : grads)
+        if (t.defined()) {
+          grad_device = t.device();
+          break;
+        }
       for (int i = 0; i < n->num_outputs; ++i) {
         if (static_cast<size_t>(i) >= grads.size()) grads.resize(i + 1);
         if (!grads[i].defined() && is_floating(n->output_dtypes[i]))
-          grads[i] = zeros(n->output_shapes[i], n->output_dtypes[i]);
+          grads[i] = zeros(n->output_shapes[i], n->output_dtypes[i], grad_device);
       }
       TensorList in_grads = n->op->backward(n->ctx, grads);
       NW_CHECK(in_grads.size() == n->next.size(), "E_INTERNAL",

@@ -15,7 +15,11 @@ class OpRegistry;
   X(register_elementwise_ops)   \
   X(register_reduce_ops)        \
   X(register_softmax_ops)       \
-  X(register_loss_ops)         
+  X(register_loss_ops)          \
+  X(register_shape_ops)         \
+  X(register_linalg_ops)        \
+  X(register_embedding_ops)     \
+  X(register_recurrent_ops)
 
 namespace nw::cuda {
 #define NW_DECLARE_FAMILY(fn) void fn(OpRegistry& r);

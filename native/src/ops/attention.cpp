@@ -19,6 +19,12 @@ Tensor additive_mask(const Tensor& mask, DType dt, bool true_blocks, const char*
   NW_CHECK(mask.dtype() == DType::Bool || mask.dtype() == DType::UInt8, "E_DTYPE",
            std::string(op) + ": masks must be bool or float, got " + dtype_name(mask.dtype()));
   Tensor b = mask.dtype() == DType::Bool ? mask : to_dtype(mask, DType::Bool);
+  if (mask.device().type != DeviceType::CPU) {
+    // On an accelerator the mask stays there: where(b, -inf, 0) (or its converse) by ops.
+    const Tensor ninf = full({}, -std::numeric_limits<double>::infinity(), dt, mask.device());
+    const Tensor zero = zeros({}, dt, mask.device());
+    return true_blocks ? ops::where(b, ninf, zero) : ops::where(b, zero, ninf);
+  }
   Tensor out = empty(mask.sizes(), dt);
   NW_DISPATCH_FLOAT(dt, op, [&] {
     using T = scalar_t;
@@ -30,6 +36,8 @@ Tensor additive_mask(const Tensor& mask, DType dt, bool true_blocks, const char*
 
 // Inverted dropout with the engine's generator: x * (u >= p) / (1 - p).
 Tensor dropout_weights(const Tensor& x, double p) {
+  // Off the CPU: the dropout op of the tensor's device (the same mask rule and gradient).
+  if (x.device().type != DeviceType::CPU) return call_op("dropout", {x}, {{"p", p}, {"training", true}})[0];
   Tensor keep = empty(x.sizes(), x.dtype());
   NW_DISPATCH_FLOAT(x.dtype(), "attention dropout", [&] {
     using T = scalar_t;
@@ -41,7 +49,15 @@ Tensor dropout_weights(const Tensor& x, double p) {
   return ops::mul(x, keep);
 }
 
-Tensor causal_mask(int64_t L, int64_t S, DType dt) {
+Tensor causal_mask(int64_t L, int64_t S, DType dt, Device device) {
+  if (device.type != DeviceType::CPU) {
+    // -inf where the key's position j is after the query's i: compare the positions on the
+    // device (only the L + S positions are uploaded, not the L x S mask).
+    Tensor rows = to_device(ops::reshape(arange(0, static_cast<double>(L), 1, DType::Int64), {L, 1}), device);
+    Tensor cols = to_device(ops::reshape(arange(0, static_cast<double>(S), 1, DType::Int64), {1, S}), device);
+    return ops::where(ops::compare("gt", cols, rows), full({}, -std::numeric_limits<double>::infinity(), dt, device),
+                      zeros({}, dt, device));
+  }
   Tensor m = zeros({L, S}, dt);
   NW_DISPATCH_FLOAT(dt, "is_causal", [&] {
     using T = scalar_t;
@@ -96,7 +112,7 @@ TensorList sdpa_forward(OpContext&, const TensorList& in, const Attrs& at) {
     NW_CHECK(!at.b("is_causal", false), "E_ARG", "scaled_dot_product_attention: pass attn_mask or is_causal, not both");
     mask = additive_mask(in[3], q.dtype(), false, "scaled_dot_product_attention");
   } else if (at.b("is_causal", false)) {
-    mask = causal_mask(L, S, q.dtype());
+    mask = causal_mask(L, S, q.dtype(), q.device());
   }
   const double scale = at.has("scale") ? at.f("scale") : 1.0 / std::sqrt(static_cast<double>(q.sizes().back()));
   return {attend(q, k, v, mask, scale, at.f("dropout_p", 0.0), at.b("training", false))[0]};

@@ -10,11 +10,11 @@
 #include "cpu/gemm.h"
 #include "cpu/parallel.h"
 #include "ops.h"
+#include "recurrent.h"
 
 namespace nw {
+namespace rnn {
 namespace {
-
-enum class Mode { RnnTanh, RnnRelu, Lstm, Gru };
 
 // ---- math: float32 uses an inline exp (Cephes expf, ~1 ulp) so the gate loops
 // vectorise; float64 uses libm for full precision.
@@ -226,22 +226,11 @@ void for_rows(int64_t rows, int64_t width, F f) {
   cpu::parallel_for(0, rows, grain, [&](int64_t b, int64_t e) { f(b, e); });
 }
 
+}  // namespace
+
 // ---- configuration ----
 
-struct Config {
-  Mode mode = Mode::Lstm;
-  const char* name = "lstm";
-  int64_t L = 1, D = 1, H = 0, I = 0, T = 0, N = 0, G = 1;
-  bool bias = true, batch_first = false, unbatched = false, training = false;
-  double dropout = 0;
-  int state_inputs = 1;  // h0 (+ c0 for LSTM)
-  int64_t per_dir = 4;   // weights per layer and direction
-  bool has_cell() const { return mode == Mode::Lstm; }
-  bool dropping() const { return training && dropout > 0 && L > 1; }
-  int64_t in_size(int64_t l) const { return l == 0 ? I : D * H; }
-  int64_t weight_index(int64_t l, int64_t d) const { return 1 + state_inputs + (l * D + d) * per_dir; }
-};
-
+namespace {
 const char* mode_name(Mode m) {
   switch (m) {
     case Mode::Lstm: return "lstm";
@@ -249,6 +238,7 @@ const char* mode_name(Mode m) {
     default: return "rnn";
   }
 }
+}  // namespace
 
 Config make_config(Mode mode, const TensorList& in, const Attrs& at) {
   Config c;
@@ -324,16 +314,31 @@ Config make_config(Mode mode, const TensorList& in, const Attrs& at) {
   return c;
 }
 
-// Saved-tensor layout: [x_tm, h0, c0, per layer (Y, Xnext, mask), per layer-dir (gates, C), weights...]
-struct Slots {
-  int64_t x = 0, h0 = 1, c0 = 2, layers = 3, dirs, weights;
-  explicit Slots(const Config& c) : dirs(3 + 3 * c.L), weights(3 + 3 * c.L + 2 * c.L * c.D) {}
-  int64_t y(int64_t l) const { return layers + 3 * l; }
-  int64_t xnext(int64_t l) const { return layers + 3 * l + 1; }
-  int64_t mask(int64_t l) const { return layers + 3 * l + 2; }
-  int64_t gates(const Config& c, int64_t l, int64_t d) const { return dirs + 2 * (l * c.D + d); }
-  int64_t cell(const Config& c, int64_t l, int64_t d) const { return dirs + 2 * (l * c.D + d) + 1; }
-};
+Config saved_config(Mode mode, const OpContext& ctx, const TensorList& sv) {
+  Config c;
+  c.mode = mode;
+  if (mode == Mode::RnnTanh && ctx.attrs.s("nonlinearity", "tanh") == "relu") c.mode = Mode::RnnRelu;
+  c.name = mode_name(mode);
+  c.G = mode == Mode::Lstm ? 4 : mode == Mode::Gru ? 3 : 1;
+  c.state_inputs = mode == Mode::Lstm ? 2 : 1;
+  c.L = ctx.attrs.i("num_layers", 1);
+  c.D = ctx.attrs.b("bidirectional", false) ? 2 : 1;
+  c.bias = ctx.attrs.b("bias", true);
+  c.batch_first = ctx.attrs.b("batch_first", false);
+  c.dropout = ctx.attrs.f("dropout", 0.0);
+  c.training = ctx.attrs.b("training", false);
+  c.per_dir = c.bias ? 4 : 2;
+  c.unbatched = ctx.input_shapes[0].size() == 2;
+  const Slots slots(c);
+  const Tensor& x = sv[slots.x];
+  c.T = x.sizes()[0];
+  c.N = x.sizes()[1];
+  c.I = x.sizes()[2];
+  c.H = sv[slots.h0].sizes()[2];
+  return c;
+}
+
+namespace {
 
 // Sequence-major [T, N, F] contiguous copy of a batch-first [N, T, F] tensor (and back).
 Tensor swap01(const Tensor& t) { return ops::transpose(t, 0, 1).contiguous(); }
@@ -573,27 +578,9 @@ void layer_backward(const Config& c, int64_t l, int64_t d, const T* X, const T* 
 
 TensorList recurrent_backward(Mode mode, OpContext& ctx, const TensorList& g) {
   TensorList sv = ctx.saved();
-  // Rebuild the configuration from the saved shapes (inputs are not kept).
-  Config c;
-  c.mode = mode;
-  if (mode == Mode::RnnTanh && ctx.attrs.s("nonlinearity", "tanh") == "relu") c.mode = Mode::RnnRelu;
-  c.name = mode_name(mode);
-  c.G = mode == Mode::Lstm ? 4 : mode == Mode::Gru ? 3 : 1;
-  c.state_inputs = mode == Mode::Lstm ? 2 : 1;
-  c.L = ctx.attrs.i("num_layers", 1);
-  c.D = ctx.attrs.b("bidirectional", false) ? 2 : 1;
-  c.bias = ctx.attrs.b("bias", true);
-  c.batch_first = ctx.attrs.b("batch_first", false);
-  c.dropout = ctx.attrs.f("dropout", 0.0);
-  c.training = ctx.attrs.b("training", false);
-  c.per_dir = c.bias ? 4 : 2;
-  c.unbatched = ctx.input_shapes[0].size() == 2;
-  Slots slots(c);
+  const Config c = saved_config(mode, ctx, sv);
+  const Slots slots(c);
   const Tensor& x = sv[slots.x];
-  c.T = x.sizes()[0];
-  c.N = x.sizes()[1];
-  c.I = x.sizes()[2];
-  c.H = sv[slots.h0].sizes()[2];
   const DType dt = x.dtype();
   const int64_t H = c.H, N = c.N, TT = c.T, Ld = c.D * H;
   const size_t n_in = ctx.needs_input_grad.size();
@@ -669,6 +656,14 @@ TensorList gru_forward(OpContext& ctx, const TensorList& in, const Attrs& at) { 
 TensorList gru_backward(OpContext& ctx, const TensorList& g) { return recurrent_backward(Mode::Gru, ctx, g); }
 
 }  // namespace
+}  // namespace rnn
+
+using rnn::rnn_forward;
+using rnn::rnn_backward;
+using rnn::lstm_forward;
+using rnn::lstm_backward;
+using rnn::gru_forward;
+using rnn::gru_backward;
 
 const OpDef op_rnn = {"rnn", -1, GradKind::Differentiable, rnn_forward, rnn_backward,
                       "nn.RNN (tanh or relu): (x, h0|none, weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, ...) -> (output, h_n)"};

@@ -274,6 +274,10 @@ TensorList gather_forward(OpContext& ctx, const TensorList& in, const Attrs& at)
   int64_t dim = ops::wrap_dim(at.i("dim"), a.dim(), "gather");
   NW_CHECK(index.dim() == a.dim(), "E_SHAPE",
            "gather: index " + shape_str(index.sizes()) + " must have as many dimensions as the input " + shape_str(a.sizes()));
+  for (int64_t d = 0; d < a.dim(); ++d)
+    NW_CHECK(d == dim || index.sizes()[d] <= a.sizes()[d], "E_SHAPE",
+             "gather: index " + shape_str(index.sizes()) + " is larger than the input " + shape_str(a.sizes()) +
+                 " in dimension " + std::to_string(d));
   Tensor out = empty(index.sizes(), a.dtype(), a.device());
   NW_DISPATCH_ALL(a.dtype(), [&] {
     const scalar_t* pa = static_cast<const scalar_t*>(a.impl()->storage->data);
