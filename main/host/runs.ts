@@ -6,7 +6,9 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import {
   ApiError,
+  encodeSteps,
   isFinalRunState,
+  readStepLog,
   RunInfoSchema,
   RunMetricSchema,
   type RunInfo,
@@ -14,6 +16,7 @@ import {
   type RunMetric,
   type RunOptions,
   type StartRunRequest,
+  stepLogFileName,
 } from '../../shared/api';
 import type { TrainerLauncher } from './launcher';
 import { TrainerClient } from './trainerClient';
@@ -21,7 +24,7 @@ import { TrainerClient } from './trainerClient';
 export interface RunManagerOptions {
   launcher: TrainerLauncher;
   trainerEntry?: string;
-  /** where runs live: <runsDir>/<run id>/ (run.json, project.json, metrics.jsonl, checkpoints/) */
+  /** where runs live: <runsDir>/<run id>/ (run.json, project.json, metrics.jsonl, steps.f64, checkpoints/) */
   runsDir?: string;
   timeoutMs?: number;
 }
@@ -251,7 +254,7 @@ export class RunManager {
     return [...found.values()].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   }
 
-  /** A past (or running) run with every metric from its log. */
+  /** A past (or running) run with every metric from its log, and every step's loss and lr. */
   open(id: string): RunLog {
     const info = this.get(id);
     const file = join(info.dir, 'metrics.jsonl');
@@ -267,7 +270,9 @@ export class RunManager {
         }
       }
     }
-    return { info, metrics };
+    const stepsFile = join(info.dir, stepLogFileName);
+    const steps = existsSync(stepsFile) ? encodeSteps(readStepLog(readFileSync(stepsFile))) : undefined;
+    return { info, metrics, ...(steps !== undefined ? { steps } : {}) };
   }
 
   dispose(): void {

@@ -1,5 +1,6 @@
-// The end-of-run evaluation metric: predictions over the test set (or validation split) as a confusion matrix for
-// single-label classification, and a few samples (input, truth, prediction) for the dashboard's grid or scatter.
+// The evaluation metric: predictions over the test set (or validation split) as a confusion matrix for single-label
+// classification, and a few samples (input, truth, prediction) for the dashboard's grid or scatter; taken at the end
+// of a run and, on the validation split, after epochs during it.
 import type { RunMetric } from '../../shared/api';
 import type { Plan } from '../../shared/api/plan';
 import type { Dataset } from './datasets';
@@ -47,7 +48,8 @@ export async function evaluationReport(
           if (row !== undefined && predicted < row.length) row[predicted] = row[predicted]! + 1;
         }
         if (samples.length < maxSamples) {
-          const input = xSize <= sampleInputLimit ? Array.from(batch.x.subarray(k * xSize, (k + 1) * xSize) as ArrayLike<number | bigint>, Number) : [];
+          // Inputs are for display (pixels, scatter positions): 4 significant digits keep the log a third the size.
+          const input = xSize <= sampleInputLimit ? Array.from(batch.x.subarray(k * xSize, (k + 1) * xSize) as ArrayLike<number | bigint>, (v) => Number(Number(v).toPrecision(4))) : [];
           samples.push({ input, shape: d.x.shape, truth, predicted });
         }
         count += 1;

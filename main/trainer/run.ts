@@ -17,6 +17,7 @@ import { DataLoader } from './loader';
 import { mixSeed } from './random';
 import { evaluationReport } from './report';
 import { initialPlateau, learningRate, updatePlateau, type PlateauState } from './schedule';
+import { StepLogWriter } from './stepLog';
 
 export class RunError extends Error {
   constructor(
@@ -259,6 +260,8 @@ export class TrainingRun {
   private lastCheckpoint: string | null = null;
   private epochs = 0;
   private state: LoopState | null = null;
+  /** every step's loss and lr, appended to <dir>/steps.f64 in batches */
+  private stepLog: StepLogWriter | null = null;
 
   constructor(
     private readonly args: RunArgs,
@@ -286,6 +289,8 @@ export class TrainingRun {
   }
 
   private update(state: RunState, extra: { message?: string; error?: ErrorInfo } = {}): void {
+    // The step log is never behind what a state change reports.
+    this.stepLog?.flush();
     const s = this.state;
     this.callbacks.update({
       state, ...extra, epochs: this.epochs, epoch: s?.epoch ?? 0, step: s?.step ?? 0, lastCheckpoint: this.lastCheckpoint,
@@ -353,6 +358,9 @@ export class TrainingRun {
         this.lastCheckpoint = args.resumeFrom;
       }
       this.state = state;
+      // A resumed run keeps the steps up to its checkpoint and logs the rest again.
+      this.stepLog = new StepLogWriter(args.dir, args.resumeFrom !== null ? state.step : null);
+      const stepLog = this.stepLog;
       const d = splits.train;
       const trainLoader = new DataLoader(batchSource(d, splits, plan, seed), splits.trainIndices, {
         batchSize: training.batchSize, shuffle: training.shuffle, dropLast: training.dataset.options['dropLast'] === true, seed, workers: training.workers, augment: true,
@@ -370,6 +378,7 @@ export class TrainingRun {
       const early = options.earlyStopping ?? training.earlyStopping ?? null;
       const checkpointPath = join(args.dir, 'checkpoints', 'last.mdl');
       const save = (): void => {
+        stepLog.flush();
         writeCheckpoint(checkpointPath, modelCheckpoint(model, state));
         this.lastCheckpoint = checkpointPath;
         callbacks.metric({ kind: 'checkpoint', t: Date.now(), step: state.step, epoch: state.epoch, path: checkpointPath });
@@ -378,6 +387,10 @@ export class TrainingRun {
       this.update('running');
       let lastStepMetric = 0;
       let rate = 0;
+      // Mid-run evaluation reports (confusion matrix, sample predictions on the validation split): after an epoch, at
+      // most one every 2 s and every 20× its own cost, so even tiny epochs spend ≤ 5 % of the time on them.
+      let reportAt = -Infinity;
+      let reportCost = 0;
       let windowStart = performance.now();
       let windowSamples = 0;
       while (state.epoch < this.epochs) {
@@ -430,6 +443,7 @@ export class TrainingRun {
           state.accum.loss += r.loss * batch.n;
           state.accum.samples += batch.n;
           state.accum.seconds += seconds;
+          stepLog.add(state.step, r.loss, lr);
           if (r.correct >= 0) {
             state.accum.correct += r.correct;
             state.accum.count += r.count;
@@ -456,6 +470,8 @@ export class TrainingRun {
           const last = batchNo === perEpoch;
           if (now - lastStepMetric >= 50 || last) {
             lastStepMetric = now;
+            // The log gets its batch first, so it always holds every step the live stream has shown.
+            stepLog.flush();
             const remaining = totalSteps - state.step;
             callbacks.metric({
               kind: 'step', t: Date.now(), step: state.step, epoch, loss: r.loss, lr, samplesPerSec: rate,
@@ -481,6 +497,12 @@ export class TrainingRun {
           valLoss: val?.loss ?? null, valAccuracy: val?.accuracy ?? null, lr, seconds: a.seconds,
         };
         callbacks.metric({ kind: 'epoch', t: Date.now(), ...summary });
+        const reportNow = performance.now();
+        if (valLoader !== null && d.task !== 'language' && epoch + 1 < this.epochs && reportNow - reportAt >= Math.max(2000, 20 * reportCost)) {
+          callbacks.metric(await evaluationReport(nw, model, valLoader, plan, d, splits.oneHot, state.step, 'validation'));
+          reportAt = performance.now();
+          reportCost = reportAt - reportNow;
+        }
         const monitored = summary.valLoss ?? summary.trainLoss;
         state.history.push(summary);
         state.plateau = updatePlateau(training.schedule, state.plateau, monitored);
@@ -521,6 +543,7 @@ export class TrainingRun {
       this.update('completed', { message: state.epoch < this.epochs ? `early stopping after epoch ${state.epoch}` : `completed ${state.epoch} epochs${lastEpoch ? `, loss ${lastEpoch.trainLoss.toPrecision(4)}` : ''}` });
       return 'completed';
     } finally {
+      this.stepLog?.close();
       for (const l of loaders) l.close();
       model.dispose();
     }

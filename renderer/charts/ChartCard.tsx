@@ -15,6 +15,13 @@ export interface ChartLine {
   dashed?: boolean;
   /** left out of the legend */
   hideLegend?: boolean;
+  /** the whole series behind the drawn points, for CSV export (default: the drawn points) */
+  full?: { x: ArrayLike<number>; y: ArrayLike<number>; length: number };
+}
+
+export interface CsvTable {
+  header: string[];
+  rows: (number | string | null)[][];
 }
 
 export interface ChartCardProps {
@@ -28,8 +35,8 @@ export interface ChartCardProps {
   yDomain?: [number | 'auto' | 'dataMin' | 'dataMax', number | 'auto' | 'dataMin' | 'dataMax'];
   height?: number;
   controls?: ReactNode;
-  /** full-resolution rows for CSV export (default: the drawn points of each line) */
-  csv?: () => { header: string[]; rows: (number | string | null)[][] };
+  /** full-resolution rows for CSV export (default: each line's `full` series, else its drawn points) */
+  csv?: () => CsvTable | Promise<CsvTable>;
   empty?: string;
   /** extra data-* attributes for tests (counts, last values) */
   data?: Record<string, string | number>;
@@ -52,14 +59,19 @@ export const ChartCard = memo(function ChartCard({ title, testId, lines, xLabel 
   const hasData = lines.some((l) => l.points.length > 0);
   const attributes: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(data ?? {})) attributes[`data-${k}`] = v;
-  const exportCsv = (): void => {
+  // lines drawn (with points), for tests of overlays
+  attributes['data-lines'] = lines.filter((l) => l.points.length > 0).length;
+  const exportCsv = async (): Promise<void> => {
     if (csv !== undefined) {
-      const table = csv();
+      const table = await csv();
       downloadText(toCsv(table.header, table.rows), fileName(title, 'csv'));
       return;
     }
     const rows: (number | string)[][] = [];
-    for (const line of lines) for (const p of line.points) rows.push([line.name, p.x, p.y]);
+    for (const line of lines) {
+      if (line.full !== undefined) for (let i = 0; i < line.full.length; i += 1) rows.push([line.name, line.full.x[i]!, line.full.y[i]!]);
+      else for (const p of line.points) rows.push([line.name, p.x, p.y]);
+    }
     downloadText(toCsv(['series', xLabel, 'value'], rows), fileName(title, 'csv'));
   };
   return (
@@ -71,7 +83,7 @@ export const ChartCard = memo(function ChartCard({ title, testId, lines, xLabel 
           <button type="button" className="chart-tool" title={`Export ${title} as PNG`} aria-label={`Export ${title} as PNG`} disabled={!hasData} onClick={() => ref.current !== null && void downloadPng(ref.current, fileName(title, 'png'))}>
             PNG
           </button>
-          <button type="button" className="chart-tool" title={`Export ${title} as CSV`} aria-label={`Export ${title} as CSV`} disabled={!hasData} onClick={exportCsv}>
+          <button type="button" className="chart-tool" title={`Export ${title} as CSV`} aria-label={`Export ${title} as CSV`} disabled={!hasData} onClick={() => void exportCsv().catch((error: unknown) => console.error(error))}>
             CSV
           </button>
         </div>
@@ -84,6 +96,18 @@ export const ChartCard = memo(function ChartCard({ title, testId, lines, xLabel 
 });
 
 const autoDomain: NonNullable<ChartCardProps['yDomain']> = ['auto', 'auto'];
+
+/**
+ * The points frozen, as recharts' store (immer) would freeze them itself: immer walks every value of a new state it
+ * has not seen frozen, which was its costliest work (and most of its garbage) on each redraw; frozen, it skips them.
+ */
+function frozen(points: readonly Point[]): Point[] {
+  if (!Object.isFrozen(points)) {
+    for (const p of points) Object.freeze(p);
+    Object.freeze(points);
+  }
+  return points as Point[];
+}
 
 /** The recharts part, memoised on its (memoised) lines: the card around it re-renders cheaply on every update. */
 const Plot = memo(function Plot({ lines, xLabel, logY, yDomain }: { lines: readonly ChartLine[]; xLabel: string; logY: boolean; yDomain: ChartCardProps['yDomain'] }) {
@@ -103,7 +127,7 @@ const Plot = memo(function Plot({ lines, xLabel, logY, yDomain }: { lines: reado
         {lines.map((line) => (
           <Line
             key={line.id}
-            data={line.points as Point[]}
+            data={frozen(line.points)}
             dataKey="y"
             name={line.name}
             type="linear"

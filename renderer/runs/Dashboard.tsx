@@ -1,13 +1,14 @@
 // The dashboard tabs: live charts (step loss with smoothing, epoch loss/accuracy, LR, samples/s, overlays),
 // gradient health (per-layer grad norm and update ratio on log scales, histograms over time, warnings), results
 // (confusion matrix, sample predictions or predicted-vs-true scatter) and the run history.
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useLayoutEffect, useMemo, useState } from 'react';
 import { CartesianGrid, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
 import { isFinalRunState, type RunInfo } from '../../shared/api';
 import { ChartCard, formatNumber, type ChartLine } from '../charts/ChartCard';
 import { downloadText } from '../charts/export';
 import { HistogramHeatmap } from '../charts/HistogramHeatmap';
-import { displayPoints, minMaxDownsample, positiveOnly, SmoothedSeries, toCsv, type Point } from '../charts/series';
+import { useStaggeredKeys } from '../charts/stagger';
+import { displayPoints, emaSmooth, minMaxDownsample, positiveOnly, SmoothedSeries, toCsv, type Point } from '../charts/series';
 import { classifyGradNorm, healthAdvice, healthLabel, largestNorm, modulePathOf, type ParamHealth } from './health';
 import type { RunData } from './runData';
 import { formatDuration, useStoreVersion, useTraining, type DockTab } from './Training';
@@ -39,21 +40,6 @@ function useRuns(): { current: RunData | null; overlays: { run: RunData; color: 
   return { current, overlays };
 }
 
-/** `key`, changing at most once per `ms` (secondary charts need not redraw with every update). */
-function useThrottledKey(key: string, ms: number): string {
-  const [shown, setShown] = useState(key);
-  const last = useRef(0);
-  useEffect(() => {
-    if (key === shown) return;
-    const timer = setTimeout(() => {
-      last.current = Date.now();
-      setShown(key);
-    }, Math.max(0, last.current + ms - Date.now()));
-    return () => clearTimeout(timer);
-  }, [key, shown, ms]);
-  return shown;
-}
-
 const unitDomain: [number, number] = [0, 1];
 
 const shortId = (run: RunData): string => run.info?.id.slice(-6) ?? 'run';
@@ -67,6 +53,7 @@ function ChartsTab() {
     performance.measure('charts-commit', 'charts-render');
     performance.clearMeasures('charts-commit');
   });
+  const { store } = useTraining();
   const { current, overlays } = useRuns();
   const [smoothing, setSmoothing] = useState(0.6);
   const [smoother] = useState(() => new Map<RunData, SmoothedSeries>());
@@ -88,9 +75,11 @@ function ChartsTab() {
     const lines: ChartLine[] = [];
     runs.forEach(({ run, color }, i) => {
       const label = i === 0 && run === current ? 'loss' : shortId(run);
-      if (i === 0 && run === current) lines.push({ id: `${label}-raw`, name: 'raw', color, points: displayPoints(run.loss, 300), faint: true, hideLegend: true });
+      // ≤ 2 points per bucket, ≤ 256 buckets: about one point per pixel of the chart; the smoothed line is smooth and
+      // needs half as many.
+      if (i === 0 && run === current) lines.push({ id: `${label}-raw`, name: 'raw', color, points: displayPoints(run.loss, 256), faint: true, hideLegend: true });
       const values = smooth(run);
-      lines.push({ id: `${run.info?.id ?? i}-smooth`, name: smoothing > 0 ? `${label} (smoothed)` : label, color, points: displayPoints(run.loss, 300, { values, extrema: smoothing_(run).extrema }) });
+      lines.push({ id: `${run.info?.id ?? i}-smooth`, name: smoothing > 0 ? `${label} (smoothed)` : label, color, points: displayPoints(run.loss, smoothing > 0 ? 128 : 256, { values, pyramid: smoothing_(run).pyramid }) });
     });
     return lines;
   }, [stepKey, smoothing]);
@@ -106,17 +95,21 @@ function ChartsTab() {
         { id: `${i}-val`, name: `validation${tag}`, color, points: series((e) => (pick === 'loss' ? e.valLoss : e.valAccuracy)), dashed: true },
       ];
     });
-  const epochLoss = useMemo(() => epochLines('loss'), [epochKey]);
-  const epochAccuracy = useMemo(() => epochLines('accuracy'), [epochKey]);
-  const slowKey = useThrottledKey(stepKey, 1000);
+  const rateKey = `${runKey}|${runs.map(({ run }) => run.samplesPerSec.length).join()}`;
+  // Epoch charts within a second of an epoch; learning rate and throughput every 2 s are plenty.
+  const shown = useStaggeredKeys({ epochLoss: epochKey, accuracy: epochKey, lr: stepKey, rate: rateKey }, runKey, { epochLoss: 1000, accuracy: 1000, lr: 2000, rate: 2000 });
+  const epochLoss = useMemo(() => epochLines('loss'), [shown.epochLoss]);
+  const epochAccuracy = useMemo(() => epochLines('accuracy'), [shown.accuracy]);
   const lrLines = useMemo(
-    () => runs.map(({ run, color }, i) => ({ id: String(i), name: shortId(run), color, points: displayPoints(run.lr, 150) })),
-    [slowKey],
+    () => runs.map(({ run, color }, i): ChartLine => ({ id: String(i), name: shortId(run), color, points: displayPoints(run.lr, 150), full: run.lr })),
+    [shown.lr],
   );
   const rateLines = useMemo(
-    () => runs.map(({ run, color }, i) => ({ id: String(i), name: shortId(run), color, points: displayPoints(run.samplesPerSec, 150) })),
-    [slowKey],
+    () => runs.map(({ run, color }, i): ChartLine => ({ id: String(i), name: shortId(run), color, points: displayPoints(run.samplesPerSec, 150), full: run.samplesPerSec })),
+    [shown.rate],
   );
+  // CSV of per-step series reads each run's whole log first: the live stream carried ≤ 20 steps a second.
+  const fullRuns = (): Promise<RunData[]> => Promise.all(runs.map(({ run }) => (run.info !== null ? store.full(run.info.id) : Promise.resolve(run))));
   if (current === null && overlays.length === 0) return <p className="dock-empty">Press ▶ Train (Ctrl/⌘+Enter) to start a run; its charts appear here live. Past runs are in History.</p>;
   const lossData = current?.loss;
   const first = lossData !== undefined && lossData.length > 0 ? lossData.y[0]! : null;
@@ -141,10 +134,10 @@ function ChartsTab() {
             <span className="smoothing-value">{smoothing.toFixed(2)}</span>
           </label>
         }
-        csv={() => ({
+        csv={async () => ({
           header: ['run', 'step', 'loss', 'smoothed'],
-          rows: runs.flatMap(({ run }) => {
-            const s = smooth(run);
+          rows: (await fullRuns()).flatMap((run) => {
+            const s = emaSmooth(run.loss.y.subarray(0, run.loss.length), smoothing).out;
             return Array.from({ length: run.loss.length }, (_, k) => [run.info?.id ?? '', run.loss.x[k]!, run.loss.y[k]!, s[k]!]);
           }),
         })}
@@ -152,8 +145,16 @@ function ChartsTab() {
       />
       <ChartCard title="Epoch loss" testId="epoch-loss-chart" lines={epochLoss} xLabel="epoch" csv={epochCsv} empty="After the first epoch." />
       <ChartCard title="Accuracy" testId="accuracy-chart" lines={epochAccuracy} xLabel="epoch" yDomain={unitDomain} csv={epochCsv} empty="Classification runs show accuracy after each epoch." />
-      <ChartCard title="Learning rate" lines={lrLines} />
-      <ChartCard title="Samples/s" lines={rateLines} />
+      <ChartCard
+        title="Learning rate"
+        testId="lr-chart"
+        lines={lrLines}
+        csv={async () => ({
+          header: ['run', 'step', 'lr'],
+          rows: (await fullRuns()).flatMap((run) => Array.from({ length: run.lr.length }, (_, k) => [run.info?.id ?? '', run.lr.x[k]!, run.lr.y[k]!])),
+        })}
+      />
+      <ChartCard title="Samples/s" testId="rate-chart" lines={rateLines} />
     </div>
   );
 }
@@ -173,7 +174,8 @@ function GradientsTab() {
     const lines = (pick: 'grad' | 'ratio'): ChartLine[] =>
       keysShown.map((key) => {
         const s = current.params.get(key)!;
-        return { id: key, name: key, color: palette[all.indexOf(key) % palette.length]!, points: positiveOnly(displayPoints(pick === 'grad' ? s.grad : s.ratio, 200)) };
+        const series = pick === 'grad' ? s.grad : s.ratio;
+        return { id: key, name: key, color: palette[all.indexOf(key) % palette.length]!, points: positiveOnly(displayPoints(series, 200)), full: series };
       });
     return [lines('grad'), lines('ratio')];
     // statsKey covers current, its newest stats and the layer
@@ -291,7 +293,7 @@ function ThresholdInputs() {
 function ResultsTab() {
   const { current } = useRuns();
   const evaluation = current?.evaluation ?? null;
-  if (current === null) return <p className="dock-empty">Results appear when a run completes.</p>;
+  if (current === null) return <p className="dock-empty">Results appear after a run’s first epoch (on its validation split) and when it completes.</p>;
   const test = current.test;
   const last = current.epochs[current.epochs.length - 1];
   return (
@@ -299,7 +301,7 @@ function ResultsTab() {
       <div className="result-summary">
         {last !== undefined && (
           <span>
-            final train loss <b>{formatNumber(last.trainLoss)}</b>
+            {current.info !== null && !isFinalRunState(current.info.state) ? 'latest' : 'final'} train loss <b>{formatNumber(last.trainLoss)}</b>
             {last.valLoss !== null && (
               <>
                 {' '}· val loss <b>{formatNumber(last.valLoss)}</b>
@@ -320,10 +322,10 @@ function ResultsTab() {
         )}
       </div>
       {evaluation === null ? (
-        <p className="chart-empty">The confusion matrix and sample predictions are computed when the run completes.</p>
+        <p className="chart-empty">The confusion matrix and sample predictions appear after the first epoch on the validation split (every few seconds during the run), and on the test set when the run completes.</p>
       ) : (
         <div className="results-grid">
-          {evaluation.confusion !== null && evaluation.classes !== null && <ConfusionMatrix classes={evaluation.classes} matrix={evaluation.confusion} split={evaluation.split} />}
+          {evaluation.confusion !== null && evaluation.classes !== null && <ConfusionMatrix classes={evaluation.classes} matrix={evaluation.confusion} split={`${evaluation.split}, step ${evaluation.step}`} />}
           <Samples evaluation={evaluation} />
         </div>
       )}
@@ -486,7 +488,7 @@ function Samples({ evaluation }: { evaluation: Evaluation }) {
             <ScatterChart margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
               <CartesianGrid stroke="var(--border)" strokeDasharray="2 4" />
               <XAxis type="number" dataKey="x" tickFormatter={formatNumber} stroke="var(--muted)" fontSize={11} domain={['auto', 'auto']} />
-              <YAxis type="number" dataKey="y" tickFormatter={formatNumber} stroke="var(--muted)" fontSize={11} width={40} domain={['auto', 'auto']} />
+              <YAxis type="number" dataKey="y" tickFormatter={formatNumber} stroke="var(--muted)" fontSize={11} width={48} domain={['auto', 'auto']} />
               <ZAxis range={[18, 18]} />
               {series.map((points, k) => (
                 <Scatter key={k} name={`predicted ${label(k)}`} data={points} fill={palette[k % palette.length] ?? '#3b5bdb'} isAnimationActive={false} />
@@ -501,7 +503,9 @@ function Samples({ evaluation }: { evaluation: Evaluation }) {
   return (
     <section className="chart-card" aria-label="Sample predictions" data-testid="prediction-grid">
       <header className="chart-head">
-        <h4 className="chart-title">Sample predictions ({evaluation.split})</h4>
+        <h4 className="chart-title">
+          Sample predictions ({evaluation.split}, step {evaluation.step})
+        </h4>
       </header>
       <div className="sample-grid">
         {samples.map((s, i) => (

@@ -1,7 +1,7 @@
 // One run's metrics as the dashboard keeps them: columnar series per metric (step loss, lr, samples/s, per-parameter
 // norms), epoch summaries, histogram snapshots, checkpoints, the evaluation report and the state timeline.
-import type { EpochSummary, RunInfo, RunMetric } from '../../shared/api';
-import { Series } from '../charts/series';
+import { lowerBound, Series } from '../charts/series';
+import type { EpochSummary, RunInfo, RunMetric, StepColumns } from '../../shared/api';
 
 type Of<K extends RunMetric['kind']> = Extract<RunMetric, { kind: K }>;
 
@@ -33,8 +33,13 @@ export class RunData {
   readonly states: Of<'state'>[] = [];
   /** bumps on every change, so views can memoise on it */
   version = 0;
-  /** true once the whole log was read (openRun); live-only data may have gaps before that */
+  /**
+   * true once the whole log was read (openRun): every step up to then (the live stream carries ≤ 20 steps a second,
+   * so live-only data has gaps)
+   */
   complete = false;
+  /** the log was read after the run ended: nothing can be missing */
+  endedWhenRead = false;
 
   constructor(info: RunInfo | null = null) {
     this.info = info;
@@ -49,16 +54,31 @@ export class RunData {
     if (metrics.length > 0) this.version += 1;
   }
 
+  /** Every step's loss and lr from the run log (steps after the last one held). */
+  ingestSteps(steps: StepColumns): void {
+    const last = this.loss.lastX;
+    // Steps are whole numbers: the first one after `last` is the first ≥ last + 0.5.
+    const from = last === null ? 0 : lowerBound(steps.step, steps.step.length, last + 0.5);
+    if (from >= steps.step.length) return;
+    this.loss.append(steps.step, steps.loss, from);
+    this.lr.append(steps.step, steps.lr, from);
+    this.version += 1;
+  }
+
   private add(m: RunMetric): void {
     switch (m.kind) {
       case 'step': {
         // A resumed run replays nothing, but a log read after live events may overlap them: keep x increasing.
+        // Loss and lr may already hold this step from the step log; throughput is only in these records.
         const last = this.loss.lastX;
-        if (last !== null && m.step <= last) return;
-        this.loss.push(m.step, m.loss);
-        this.lr.push(m.step, m.lr);
-        if (m.samplesPerSec > 0) this.samplesPerSec.push(m.step, m.samplesPerSec);
-        this.lastStep = m;
+        if (last === null || m.step > last) {
+          this.loss.push(m.step, m.loss);
+          this.lr.push(m.step, m.lr);
+        }
+        const lastRate = this.samplesPerSec.lastX;
+        if (m.samplesPerSec > 0 && (lastRate === null || m.step > lastRate)) this.samplesPerSec.push(m.step, m.samplesPerSec);
+        // Strictly newer: records replayed from live data (store.collect) carry no epoch/progress and must not win.
+        if (this.lastStep === null || m.step > this.lastStep.step) this.lastStep = m;
         return;
       }
       case 'epoch': {

@@ -1,7 +1,7 @@
 // The training store: every run the window knows (history from listRuns, live data from runStatus/runMetrics events),
 // which run the dashboard shows, which runs are overlaid, and per-node gradient health for the canvas. Plain TS with a
 // subscribe/snapshot pair for useSyncExternalStore; metric bursts notify at most every `throttleMs`.
-import type { Api, RunInfo, RunMetric, StartRunRequest, Unsubscribe } from '../../shared/api';
+import { decodeSteps, isFinalRunState, type Api, type RunInfo, type RunMetric, type StartRunRequest, type Unsubscribe } from '../../shared/api';
 import { defaultThresholds, healthByNode, type HealthThresholds, type NodeHealth } from './health';
 import { RunData } from './runData';
 
@@ -17,6 +17,8 @@ export class TrainingStore {
   private version = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private unsubscribe: Unsubscribe[] = [];
+  /** logs being read, so concurrent loads of one run share a request */
+  private loading = new Map<string, Promise<RunData>>();
 
   constructor(
     private readonly api: Api,
@@ -94,10 +96,18 @@ export class TrainingStore {
     const at = this.history.findIndex((r) => r.id === info.id);
     if (at >= 0) this.history = this.history.map((r, i) => (i === at ? info : r));
     else this.history = [info, ...this.history];
+    const known = this.runs.has(info.id);
     this.data(info.id).info = info;
     this.data(info.id).version += 1;
     if (changed && info.id === this.currentId) this.updateHealth();
     this.notify(changed);
+    // The live stream carried ≤ 20 steps a second: a finished run shown here is re-read with every step from its log.
+    if (changed && known && isFinalRunState(info.state)) {
+      this.load(info.id, true).then(
+        () => this.notify(true),
+        () => undefined,
+      );
+    }
   }
 
   private onMetrics(runId: string, metrics: readonly RunMetric[]): void {
@@ -163,22 +173,42 @@ export class TrainingStore {
     this.notify(true);
   }
 
-  /** Reads a run's whole log once (history and overlays). */
-  async load(id: string): Promise<RunData> {
+  /**
+   * Reads a run's whole log (history and overlays: every step from its step log, every metric record), once, or again
+   * with `refresh` (a live run's data since the last read came from the rate-limited stream).
+   */
+  load(id: string, refresh = false): Promise<RunData> {
+    const pending = this.loading.get(id);
+    if (pending !== undefined) return pending;
     const run = this.data(id);
-    if (!run.complete) {
-      const log = await this.api.openRun(id);
-      const live = run.info;
-      const fresh = new RunData(live ?? log.info);
-      fresh.ingest(log.metrics);
-      // Live events that arrived while the log was read are newer than it; replaying them is idempotent.
-      fresh.ingest(collect(run));
-      fresh.complete = true;
-      fresh.version = run.version + 1;
-      this.runs.set(id, fresh);
-      return fresh;
-    }
-    return run;
+    if (run.complete && !refresh) return Promise.resolve(run);
+    const loading = this.api.openRun(id).then(
+      (log) => {
+        this.loading.delete(id);
+        const live = this.data(id);
+        const fresh = new RunData(live.info ?? log.info);
+        if (log.steps !== undefined) fresh.ingestSteps(decodeSteps(log.steps));
+        fresh.ingest(log.metrics);
+        // Live events that arrived while the log was read are newer than it; replaying them is idempotent.
+        fresh.ingest(collect(live));
+        fresh.complete = true;
+        fresh.endedWhenRead = isFinalRunState(log.info.state);
+        fresh.version = live.version + 1;
+        this.runs.set(id, fresh);
+        return fresh;
+      },
+      (error: unknown) => {
+        this.loading.delete(id);
+        throw error;
+      },
+    );
+    this.loading.set(id, loading);
+    return loading;
+  }
+
+  /** A run with every step so far (CSV export): re-read unless it ended and its whole log was read since. */
+  full(id: string): Promise<RunData> {
+    return this.load(id, !this.data(id).endedWhenRead);
   }
 
   async toggleOverlay(id: string): Promise<void> {

@@ -9,5 +9,6 @@ export * from './trainer';
 export * from './plan';
 export * from './interop';
 export * from './run';
+export * from './steps';
 export * from './project';
 export * from './menu';

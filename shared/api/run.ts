@@ -1,6 +1,7 @@
 // Training runs: what the host and the renderer see of a run (its state and summary) and the metric events it streams.
 import { z } from 'zod';
 import { ErrorInfoSchema } from './errors';
+import { EncodedStepsSchema } from './steps';
 
 export const runStates = ['starting', 'running', 'paused', 'completed', 'stopped', 'diverged', 'failed', 'crashed'] as const;
 export const RunStateSchema = z.enum(runStates);
@@ -57,7 +58,10 @@ export const HistogramSchema = z.object({
   counts: z.array(z.number().int()),
 });
 
-/** One metric record; every record is also a line of the run's metrics.jsonl. */
+/**
+ * One metric record; every record is also a line of the run's metrics.jsonl. `step` records are rate-limited (≤ 20 a
+ * second, with throughput and ETA); every step's loss and lr are in the run's steps.f64 (see steps.ts).
+ */
 export const RunMetricSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('step'),
@@ -121,7 +125,8 @@ export const RunInfoSchema = z.object({
 });
 export type RunInfo = z.infer<typeof RunInfoSchema>;
 
-export const RunLogSchema = z.object({ info: RunInfoSchema, metrics: z.array(RunMetricSchema) });
+/** A run's log: its metrics.jsonl records and, from steps.f64, every step's loss and lr (absent for older runs). */
+export const RunLogSchema = z.object({ info: RunInfoSchema, metrics: z.array(RunMetricSchema), steps: EncodedStepsSchema.optional() });
 export type RunLog = z.infer<typeof RunLogSchema>;
 
 /** previewDataset: the same project reference as startRun (JSON text or a path). */

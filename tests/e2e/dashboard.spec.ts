@@ -1,7 +1,8 @@
 // End to end with the real engine: open the two-moons sample, set epochs in the settings panel, click Train, watch the
 // loss chart gain points and fall, see gradient-health dots on the nodes (and open a layer's charts from one), pause
-// and resume, let it finish, find it in the history with its confusion matrix; then an absurd learning rate diverges
-// and the run panel names the step. Screenshots of each view are attached as artifacts.
+// and resume, see the confusion matrix while it trains, let it finish, find it in the history with every step; then an
+// absurd learning rate diverges and the run panel names the step; a third run is overlaid with the first on every
+// chart. Screenshots of each view are attached as artifacts.
 import { expect, test, type Page } from '@playwright/test';
 import { existsSync } from 'node:fs';
 import { serverUrl, skipWithoutChromium, shot } from './helpers';
@@ -18,11 +19,12 @@ async function setSetting(page: Page, label: string, value: string): Promise<voi
 }
 
 const lossChart = (page: Page) => page.getByTestId('loss-chart');
+const linesOf = async (page: Page, testId: string): Promise<number> => Number((await page.getByTestId(testId).getAttribute('data-lines')) ?? '0');
 const points = async (page: Page): Promise<number> => Number((await lossChart(page).getAttribute('data-points')) ?? '0');
 const runState = (page: Page) => page.getByTestId('run-state');
 
-test('train two moons from one click: live charts, gradient health on nodes, pause/resume, history, confusion matrix, divergence', async ({ page }, testInfo) => {
-  test.setTimeout(240_000);
+test('train two moons from one click: live charts, gradient health on nodes, pause/resume, history, confusion matrix, divergence, overlays', async ({ page }, testInfo) => {
+  test.setTimeout(360_000);
   await page.goto(serverUrl());
   await page.getByRole('button', { name: /Open sample Two moons/ }).click();
   const dock = page.getByRole('region', { name: 'Training' });
@@ -73,9 +75,18 @@ test('train two moons from one click: live charts, gradient health on nodes, pau
   await expect(dock.getByTestId('grad-norm-chart').locator('.recharts-line').first()).toBeVisible({ timeout: 15_000 });
   await shot(page, testInfo, 'dashboard-gradients');
 
+  // The confusion matrix and predictions are there during the run (validation split, after an epoch).
+  await dock.getByRole('tab', { name: 'Results' }).click();
+  await expect(dock.getByTestId('confusion-matrix')).toContainText(/validation, step \d+/, { timeout: 30_000 });
+  await expect(dock.getByTestId('prediction-scatter')).toBeVisible();
+  expect(await runState(page).textContent()).toBe('running');
+  await shot(page, testInfo, 'dashboard-results-live');
+
   // Let it finish: completed, the loss fell.
   await expect(runState(page)).toHaveText('completed', { timeout: 180_000 });
   await dock.getByRole('tab', { name: 'Charts' }).click();
+  // The finished run's chart holds every step (1200 epochs × 25) from the run log; the live stream carried ≤ 20 a second.
+  await expect.poll(() => points(page)).toBe(1200 * 25);
   const first = Number(await lossChart(page).getAttribute('data-first'));
   const last = Number(await lossChart(page).getAttribute('data-last'));
   expect(last).toBeLessThan(first * 0.2);
@@ -89,6 +100,7 @@ test('train two moons from one click: live charts, gradient health on nodes, pau
   await expect(row).toContainText('completed');
   await expect(row).toContainText('two-moons · adam lr 0.01 · batch 32');
   await expect(row).toContainText('1200/1200');
+  await expect(row.locator('td').nth(5)).toHaveText(String(1200 * 25));
   await shot(page, testInfo, 'dashboard-history');
   await row.click();
   await dock.getByRole('tab', { name: 'Results' }).click();
@@ -120,6 +132,27 @@ test('train two moons from one click: live charts, gradient health on nodes, pau
   await history.locator('tbody tr', { hasText: 'completed' }).first().getByRole('checkbox').check();
   await dock.getByRole('tab', { name: 'Charts' }).click();
   await expect(page.getByTestId('epoch-loss-chart').locator('.recharts-line')).not.toHaveCount(0);
+  await shot(page, testInfo, 'dashboard-overlay-diverged');
+  await dock.getByRole('tab', { name: 'History' }).click();
+  await history.locator('tbody tr', { hasText: 'completed' }).first().getByRole('checkbox').uncheck();
+
+  // A third run with another learning rate, overlaid with the first on every per-run chart.
+  await dock.getByRole('tab', { name: 'Settings' }).click();
+  await dock.getByLabel('optimizer', { exact: true }).selectOption('adam');
+  await setSetting(page, 'lr', '0.003');
+  await setSetting(page, 'epochs', '300');
+  await dock.getByRole('button', { name: '▶ Train' }).click();
+  await expect(runState(page)).toHaveText('completed', { timeout: 120_000 });
+  await dock.getByRole('tab', { name: 'History' }).click();
+  await history.locator('tbody tr', { hasText: '1200/1200' }).getByRole('checkbox').check();
+  await dock.getByRole('tab', { name: 'Charts' }).click();
+  // loss: raw + smoothed of the current run, smoothed of the overlay; epoch charts: train + validation of each
+  await expect.poll(() => linesOf(page, 'loss-chart')).toBe(3);
+  await expect.poll(() => linesOf(page, 'epoch-loss-chart')).toBe(4);
+  await expect.poll(() => linesOf(page, 'accuracy-chart')).toBe(4);
+  await expect.poll(() => linesOf(page, 'lr-chart')).toBe(2);
+  await expect.poll(() => linesOf(page, 'rate-chart')).toBe(2);
+  await expect(lossChart(page).locator('.recharts-legend-item')).toHaveCount(2);
   await shot(page, testInfo, 'dashboard-overlay');
 });
 

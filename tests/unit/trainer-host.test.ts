@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunInfo, RunMetric } from '../../shared/api';
+import { decodeSteps, type RunInfo, type RunMetric } from '../../shared/api';
 import { createHost, forkLauncher, packagePaths } from '../../main/host';
 
 const paths = packagePaths();
@@ -51,6 +51,12 @@ describe.skipIf(!haveEngine)('runs through the host and a trainer process', () =
       expect(log.info.state).toBe('completed');
       expect(log.metrics.filter((m) => m.kind === 'epoch')).toHaveLength(3);
       expect(log.metrics.length).toBe(readFileSync(join(info.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').length);
+      // every step's loss, not only the ≤ 20 a second that were streamed
+      const steps = decodeSteps(log.steps!);
+      expect(info.step).toBe(75);
+      expect(Array.from(steps.step)).toEqual(Array.from({ length: 75 }, (_, i) => i + 1));
+      expect(log.steps!.loss.dtype).toBe('float32');
+      for (const m of metrics) if (m.kind === 'step') expect(steps.loss[m.step - 1]).toBe(m.loss);
       await expect(host.pauseRun('nope')).rejects.toMatchObject({ code: 'E_RUN_NOT_FOUND' });
     } finally {
       host.dispose();

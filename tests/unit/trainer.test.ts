@@ -1,11 +1,11 @@
 // The run loop in-process on the real engine: two moons to ≥ 95 % validation accuracy, Fashion-MNIST MLP to ≥ 83 %
 // test accuracy in one epoch, exact resume (2N steps = N steps + stop + resume + N steps, bit for bit), divergence
 // stopping as `diverged` with the last good checkpoint untouched, schedules and metrics.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunMetric, RunOptions, RunState } from '../../shared/api';
+import { readStepLog, stepLogFileName, stepRecordBytes, type RunMetric, type RunOptions, type RunState, type StepColumns } from '../../shared/api';
 import type { Project } from '../../shared/graph';
 import { readCheckpoint } from '../../main/trainer/checkpoint';
 import { TrainingRun, type RunUpdate } from '../../main/trainer/run';
@@ -37,6 +37,8 @@ async function train(projectJson: string, options: RunOptions = {}, resumeFrom: 
   const state = await run.run();
   return { state, updates, metrics, dir };
 }
+
+const stepsOf = (dir: string): StepColumns => readStepLog(readFileSync(join(dir, stepLogFileName)));
 
 const epochsOf = (o: Outcome): Extract<RunMetric, { kind: 'epoch' }>[] => o.metrics.filter((m): m is Extract<RunMetric, { kind: 'epoch' }> => m.kind === 'epoch');
 const lastUpdate = (o: Outcome): RunUpdate => o.updates[o.updates.length - 1]!;
@@ -79,6 +81,73 @@ describe.skipIf(!haveEngine)('training runs', () => {
     }
     // the epoch summaries agree too (the partial epoch's sums travel in the checkpoint)
     expect(epochsOf(resumed)[0]!.trainLoss).toBe(epochsOf(whole)[1]!.trainLoss);
+    // and so do the step logs: 50 records, the resumed run's steps 38..50 after the first run's 1..37
+    const a1 = stepsOf(whole.dir);
+    const b1 = stepsOf(first.dir);
+    expect(b1.step.length).toBe(50);
+    expect(Buffer.from(readFileSync(join(first.dir, stepLogFileName))).equals(readFileSync(join(whole.dir, stepLogFileName)))).toBe(true);
+    expect(Array.from(b1.loss)).toEqual(Array.from(a1.loss));
+  }, 120_000);
+
+  it('keeps every step in the run log (steps.f64): N steps, N records, the values the trainer computed; the live stream is rate-limited', async () => {
+    // two moons: 800 training samples, batch 32 → 25 steps an epoch; lr halves every epoch
+    const project = sample('two-moons', (p) => {
+      p.training.schedule = { kind: 'step', step_size: 1, gamma: 0.5 };
+    });
+    const o = await train(project, { epochs: 3 });
+    expect(o.state, lastUpdate(o).message).toBe('completed');
+    const file = join(o.dir, stepLogFileName);
+    expect(statSync(file).size).toBe(75 * stepRecordBytes);
+    const log = stepsOf(o.dir);
+    expect(Array.from(log.step)).toEqual(Array.from({ length: 75 }, (_, i) => i + 1));
+    // Every streamed step record is the logged one; the stream has fewer of them (≤ 20 a second).
+    const streamed = o.metrics.filter((m): m is Extract<RunMetric, { kind: 'step' }> => m.kind === 'step');
+    expect(streamed.length).toBeLessThan(75);
+    expect(streamed[streamed.length - 1]!.step).toBe(75);
+    for (const m of streamed) {
+      expect(log.loss[m.step - 1]).toBe(m.loss);
+      expect(log.lr[m.step - 1]).toBe(m.lr);
+    }
+    // Each epoch's train loss is the batch-weighted mean of its 25 logged losses, summed in the loop's order: exact.
+    const epochs = epochsOf(o);
+    expect(epochs).toHaveLength(3);
+    epochs.forEach((e, k) => {
+      let sum = 0;
+      for (let i = k * 25; i < (k + 1) * 25; i += 1) {
+        sum += log.loss[i]! * 32;
+        expect(log.lr[i]).toBe(e.lr);
+      }
+      expect(sum / 800).toBe(e.trainLoss);
+    });
+    expect(epochs.map((e) => e.lr)).toEqual([0.01, 0.005, 0.0025]);
+
+    // A crash leaves records past the last checkpoint (and maybe a torn one): resuming drops them and logs those
+    // steps again, so the log equals an uninterrupted run's.
+    const stopped = await train(project, { epochs: 3, maxSteps: 30 });
+    expect(stopped.state).toBe('stopped');
+    const junk = new Float64Array([31, 99, 99, 32, 99, 99]);
+    appendFileSync(join(stopped.dir, stepLogFileName), Buffer.concat([Buffer.from(junk.buffer), Buffer.from([1, 2, 3])]));
+    const resumed = await train(project, { epochs: 3 }, join(stopped.dir, 'checkpoints', 'last.mdl'), stopped.dir);
+    expect(resumed.state, lastUpdate(resumed).message).toBe('completed');
+    expect(readFileSync(join(stopped.dir, stepLogFileName)).equals(readFileSync(file))).toBe(true);
+  }, 120_000);
+
+  it('reports the confusion matrix and sample predictions during the run (validation split, after an epoch), not only at the end', async () => {
+    const o = await train(sample('two-moons'), { epochs: 3 });
+    expect(o.state, lastUpdate(o).message).toBe('completed');
+    const reports = o.metrics.filter((m): m is Extract<RunMetric, { kind: 'evaluation' }> => m.kind === 'evaluation');
+    // after epoch 1 (the first is always taken; later ones at most every 2 s), then the end-of-run one
+    expect(reports.length).toBeGreaterThanOrEqual(2);
+    const first = reports[0]!;
+    expect(first).toMatchObject({ split: 'validation', step: 25, count: 200, task: 'classification', classes: ['0', '1'] });
+    expect(first.confusion!.flat().reduce((a, b) => a + b, 0)).toBe(200);
+    expect(first.samples.length).toBeGreaterThan(0);
+    // it came after epoch 1's summary and before epoch 2's
+    const at = (m: RunMetric): number => o.metrics.indexOf(m);
+    const epochs = epochsOf(o);
+    expect(at(first)).toBeGreaterThan(at(epochs[0]!));
+    expect(at(first)).toBeLessThan(at(epochs[1]!));
+    expect(reports[reports.length - 1]!.step).toBe(75);
   }, 120_000);
 
   it('stops as diverged with lr 1e6, naming the step and module, and keeps the last good checkpoint', async () => {
