@@ -11,3 +11,4 @@ export * from './interop';
 export * from './run';
 export * from './project';
 export * from './menu';
+export * from './devices';
