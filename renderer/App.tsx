@@ -505,7 +505,7 @@ export function App({ api }: { api: Api }) {
         />
       ) : (
         <ReactFlowProvider>
-          <TrainingProvider api={api} project={project} analysis={analysis} onEdit={edit} onNotice={notify}>
+          <TrainingProvider api={api} project={project} analysis={analysis} onEdit={edit} onNotice={notify} engine={status.state === 'ready' ? status.info : null}>
           <MenuTraining api={api} />
           <main className={`workspace${showSummary ? ' with-summary' : ''}`}>
             <Palette items={paletteItems} onAdd={addAtCentre} />

@@ -60,6 +60,7 @@ export function createHost(options: HostOptions): Host {
       ...(options.trainerEntry !== undefined ? { trainerEntry: options.trainerEntry } : {}),
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.runsDir !== undefined ? { runsDir: options.runsDir } : {}),
+      engineInfo: () => (status.state === 'ready' ? status.info : null),
     },
     {
       status: (info) => {

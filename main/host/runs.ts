@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import {
   ApiError,
   encodeSteps,
+  chooseDevice,
   isFinalRunState,
   readStepLog,
   RunInfoSchema,
@@ -17,6 +18,7 @@ import {
   type RunOptions,
   type StartRunRequest,
   stepLogFileName,
+  type EngineInfo,
 } from '../../shared/api';
 import type { TrainerLauncher } from './launcher';
 import { TrainerClient } from './trainerClient';
@@ -27,6 +29,8 @@ export interface RunManagerOptions {
   /** where runs live: <runsDir>/<run id>/ (run.json, project.json, metrics.jsonl, steps.f64, checkpoints/) */
   runsDir?: string;
   timeoutMs?: number;
+  /** the engine's devices when known: a run asking for a device this machine lacks is refused before it starts */
+  engineInfo?: () => EngineInfo | null;
 }
 
 export interface RunEvents {
@@ -92,8 +96,10 @@ export class RunManager {
     }
     let projectName = 'project';
     let settings: RunInfo['settings'];
+    let deviceSetting: string | undefined;
     try {
-      const parsed = JSON.parse(projectJson) as { name?: unknown; training?: { dataset?: { name?: unknown }; optimizer?: { kind?: unknown; lr?: unknown }; batchSize?: unknown; epochs?: unknown } };
+      const parsed = JSON.parse(projectJson) as { name?: unknown; training?: { dataset?: { name?: unknown }; optimizer?: { kind?: unknown; lr?: unknown }; batchSize?: unknown; epochs?: unknown; device?: unknown } };
+      if (typeof parsed.training?.device === 'string') deviceSetting = parsed.training.device;
       if (typeof parsed.name === 'string') projectName = parsed.name;
       const t = parsed.training;
       if (typeof t?.dataset?.name === 'string' && typeof t.optimizer?.kind === 'string' && typeof t.optimizer.lr === 'number' && Number.isInteger(t.batchSize) && Number.isInteger(t.epochs)) {
@@ -101,6 +107,14 @@ export class RunManager {
       }
     } catch {
       throw new ApiError('E_PROJECT_INVALID', 'The project is not valid JSON.');
+    }
+    // A device this machine does not have is refused here, before a run exists (the trainer checks again, with the
+    // model's ops, when the engine's devices are not known yet).
+    const wanted = (resume !== undefined ? this.readMeta(resume.dir).options.device : request.options?.device) ?? deviceSetting;
+    const engine = this.options.engineInfo?.() ?? null;
+    if (engine !== null && wanted !== undefined && wanted !== 'auto') {
+      const choice = chooseDevice(wanted, engine);
+      if (!choice.ok) throw new ApiError('E_RUN', choice.message);
     }
     const id = resume?.id ?? newRunId();
     const dir = resume?.dir ?? resolve(request.outDir ?? join(this.runsDir, id));

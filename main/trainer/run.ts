@@ -3,7 +3,7 @@
 // from which a resumed run continues bit for bit.
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
-import type { ErrorInfo, EpochSummary, RunMetric, RunOptions, RunState } from '../../shared/api';
+import { chooseDevice, type DeviceName, type ErrorInfo, type EpochSummary, type RunMetric, type RunOptions, type RunState } from '../../shared/api';
 import type { Plan, PlanDType } from '../../shared/api/plan';
 import { compileGraph } from '../../shared/compile';
 import { formatImportReport, matchStateDict } from '../../shared/export';
@@ -152,6 +152,86 @@ export function batchTensors(nw: NativeModule, batch: Batch, plan: Plan, d: Data
   return { x, y };
 }
 
+type EngineTensor = InstanceType<NativeModule['Tensor']>;
+
+interface StagedBatch {
+  batch: Batch;
+  x: EngineTensor;
+  y: EngineTensor;
+}
+
+/**
+ * A loader's batches as engine tensors, one ahead: while the step for the current batch runs (on the engine's worker
+ * thread), `stageNext()` assembles the next one and queues its upload (Model.prefetch: pinned buffers and a copy
+ * stream on cuda, nothing on the CPU), so the copy overlaps the step. The data order is the loader's, unchanged.
+ */
+export class BatchPipe {
+  private staged: StagedBatch | null = null;
+  private done = false;
+  private readonly it: AsyncIterator<Batch>;
+
+  constructor(
+    batches: AsyncIterable<Batch>,
+    private readonly make: (batch: Batch) => { x: EngineTensor; y: EngineTensor },
+    private readonly model: Model,
+  ) {
+    this.it = batches[Symbol.asyncIterator]();
+  }
+
+  /** The next batch (the staged one if any); null at the end. The caller disposes its tensors. */
+  async next(): Promise<StagedBatch | null> {
+    if (this.staged !== null) {
+      const s = this.staged;
+      this.staged = null;
+      return s;
+    }
+    if (this.done) return null;
+    const n = await this.it.next();
+    if (n.done) {
+      this.done = true;
+      return null;
+    }
+    return { batch: n.value, ...this.make(n.value) };
+  }
+
+  /** Called while a step runs: fetch the following batch and queue its upload. */
+  async stageNext(): Promise<void> {
+    if (this.staged !== null || this.done) return;
+    const n = await this.it.next();
+    if (n.done) {
+      this.done = true;
+      return;
+    }
+    const staged = { batch: n.value, ...this.make(n.value) };
+    this.staged = staged;
+    this.model.prefetch([staged.x], [staged.y]);
+  }
+
+  /** Runs `step` and, while it runs, stages the next batch; a staging failure is reported after the step settles. */
+  async overlap<T>(step: Promise<T>): Promise<T> {
+    step.catch(() => undefined);  // settled below; no unhandled rejection while the next batch is staged
+    let stageError: unknown = null;
+    try {
+      await this.stageNext();
+    } catch (error) {
+      stageError = error;
+    }
+    const result = await step;
+    if (stageError !== null) throw stageError;
+    return result;
+  }
+
+  async close(): Promise<void> {
+    if (this.staged !== null) {
+      this.staged.x.dispose();
+      this.staged.y.dispose();
+      this.staged = null;
+    }
+    this.done = true;
+    await this.it.return?.();
+  }
+}
+
 /** Loss (sample-weighted mean) and accuracy of the model over a loader's samples, in eval mode. */
 export async function evaluate(
   nw: NativeModule, model: Model, loader: DataLoader, plan: Plan, d: Dataset, oneHot: number,
@@ -161,23 +241,39 @@ export async function evaluate(
   let samples = 0;
   let correct = 0;
   let predictions = 0;
-  for await (const batch of loader.epoch(0)) {
-    const { x, y } = batchTensors(nw, batch, plan, d, oneHot);
-    try {
-      const r = await model.evalStep([x], [y]);
-      loss += r.loss * batch.n;
-      samples += batch.n;
-      if (r.correct >= 0) {
-        correct += r.correct;
-        predictions += r.count;
+  const pipe = new BatchPipe(loader.epoch(0), (batch) => batchTensors(nw, batch, plan, d, oneHot), model);
+  try {
+    for (let cur = await pipe.next(); cur !== null; cur = await pipe.next()) {
+      const { batch, x, y } = cur;
+      try {
+        const r = await pipe.overlap(model.evalStep([x], [y]));
+        loss += r.loss * batch.n;
+        samples += batch.n;
+        if (r.correct >= 0) {
+          correct += r.correct;
+          predictions += r.count;
+        }
+        onBatch?.(r, batch);
+      } finally {
+        x.dispose();
+        y.dispose();
       }
-      onBatch?.(r, batch);
-    } finally {
-      x.dispose();
-      y.dispose();
     }
+  } finally {
+    await pipe.close();
   }
   return { loss: samples ? loss / samples : NaN, accuracy: predictions ? correct / predictions : null, count: samples };
+}
+
+/**
+ * The run's device: the setting (or the run's override) checked against this machine and the model's ops; a device
+ * that does not exist or cannot run the model is a RunError naming the available devices, before anything trains.
+ */
+export function runDevice(nw: NativeModule, plan: Plan, setting: string): { device: DeviceName; reason: string } {
+  const ops = [...new Set(plan.steps.map((s) => s.op))];
+  const choice = chooseDevice(setting, nw.engineInfo(), (device) => ops.filter((op) => !nw.supports(op, device)));
+  if (!choice.ok) throw new RunError('E_RUN', choice.message);
+  return { device: choice.device, reason: choice.reason };
 }
 
 function toStored(t: InstanceType<NativeModule['Tensor']>): StoredTensor {
@@ -309,9 +405,11 @@ export class TrainingRun {
           : typeof error === 'object' && error !== null && 'code' in error && error.code === 'E_CHECKPOINT' ? 'E_CHECKPOINT'
             : typeof error === 'object' && error !== null && 'code' in error && error.code === 'E_DATASET' ? 'E_DATASET'
               : 'E_RUN';
+      const text = error instanceof Error ? error.message : String(error);
+      // A CUDA out-of-memory message already names the allocation, the free memory and what to do.
       const message = code === 'E_OOM'
-        ? `out of memory: ${error instanceof Error ? error.message : String(error)}; use a smaller batch size or model`
-        : error instanceof Error ? error.message : String(error);
+        ? (/out of memory/i.test(text) && /batch size/i.test(text) ? text : `out of memory: ${text}; use a smaller batch size or model`)
+        : text;
       this.update('failed', { message, error: { code, message } });
       return 'failed';
     }
@@ -324,17 +422,15 @@ export class TrainingRun {
     const training = project.training;
     const options = args.options;
     this.epochs = options.epochs ?? training.epochs;
-    const device = options.device ?? training.device;
-    if (device !== 'auto' && device !== 'cpu') {
-      throw new RunError('E_RUN', `device ${device}: the Plan executor runs on the CPU in this build (CUDA training is not available yet); use --device cpu`);
-    }
     const nw = await native();
     const { Model } = await nativeModel();
+    const { device, reason } = runDevice(nw, plan, options.device ?? training.device);
     const hash = planHash(plan);
     const seed = training.seed;
     nw.manualSeed(seed);
     nw.setNumThreads(training.threads ?? 0);
-    const model = new Model(plan);
+    // Initial weights come from the CPU generator on every device: a seed gives the same model on cpu and cuda.
+    const model = new Model(plan, { device });
     const loaders: DataLoader[] = [];
     try {
       const optimizer = optimizerConfig(training.optimizer);
@@ -385,6 +481,7 @@ export class TrainingRun {
       };
 
       this.update('running');
+      callbacks.metric({ kind: 'state', t: Date.now(), state: 'running', message: `device: ${reason}` });
       let lastStepMetric = 0;
       let rate = 0;
       // Mid-run evaluation reports (confusion matrix, sample predictions on the validation split): after an epoch, at
@@ -397,91 +494,101 @@ export class TrainingRun {
         const epoch = state.epoch;
         const lr = learningRate(training.schedule, training.optimizer.lr, epoch, state.plateau);
         let batchNo = state.batch;
-        for await (const batch of trainLoader.epoch(epoch, state.batch)) {
-          if (this.paused !== null) {
-            this.update('paused');
-            await this.paused.promise;
-            if (this.stopRequest === null) this.update('running');
-            windowStart = performance.now();
-            windowSamples = 0;
-          }
-          if (this.stopRequest !== null) break;
-          const started = performance.now();
-          const { x, y } = batchTensors(nw, batch, plan, d, splits.oneHot);
-          let r: StepResult;
-          const stats = paramEvery > 0 && (state.step + 1) % paramEvery === 0;
-          const stepOptions = {
-            lr,
-            ...(clip ? { clipNorm: clip.maxNorm } : {}),
-            ...(stats ? { paramStats: true } : {}),
-            ...(options.anomaly ? { anomaly: true } : {}),
-          };
-          try {
-            // The engine RNG (dropout) is reseeded from (seed, step): a resumed run draws the same numbers.
-            nw.manualSeed(mixSeed(seed, 0xd40, state.step));
-            r = await model.trainStep([x], [y], stepOptions);
-            if (!r.finite && r.nonFiniteWhere === undefined) {
-              // The update was skipped; run the same step again in anomaly mode to name the module.
+        const pipe = new BatchPipe(trainLoader.epoch(epoch, state.batch), (b) => batchTensors(nw, b, plan, d, splits.oneHot), model);
+        try {
+          for (let cur = await pipe.next(); cur !== null; cur = await pipe.next()) {
+            const { batch, x, y } = cur;
+            if (this.paused !== null) {
+              this.update('paused');
+              await this.paused.promise;
+              if (this.stopRequest === null) this.update('running');
+              windowStart = performance.now();
+              windowSamples = 0;
+            }
+            if (this.stopRequest !== null) {
+              x.dispose();
+              y.dispose();
+              break;
+            }
+            const started = performance.now();
+            let r: StepResult;
+            const stats = paramEvery > 0 && (state.step + 1) % paramEvery === 0;
+            const stepOptions = {
+              lr,
+              ...(clip ? { clipNorm: clip.maxNorm, clipNormType: clip.normType } : {}),
+              ...(stats ? { paramStats: true } : {}),
+              ...(options.anomaly ? { anomaly: true } : {}),
+            };
+            try {
+              // The engine RNG (dropout) is reseeded from (seed, step): a resumed run draws the same numbers.
               nw.manualSeed(mixSeed(seed, 0xd40, state.step));
-              const again = await model.trainStep([x], [y], { ...stepOptions, anomaly: true });
-              if (again.nonFiniteWhere !== undefined) r = { ...r, nonFiniteWhere: again.nonFiniteWhere };
+              // The next batch is assembled (and on cuda uploaded) while this step runs.
+              r = await pipe.overlap(model.trainStep([x], [y], stepOptions));
+              if (!r.finite && r.nonFiniteWhere === undefined) {
+                // The update was skipped; run the same step again in anomaly mode to name the module.
+                nw.manualSeed(mixSeed(seed, 0xd40, state.step));
+                const again = await model.trainStep([x], [y], { ...stepOptions, anomaly: true });
+                if (again.nonFiniteWhere !== undefined) r = { ...r, nonFiniteWhere: again.nonFiniteWhere };
+              }
+            } finally {
+              x.dispose();
+              y.dispose();
             }
-          } finally {
-            x.dispose();
-            y.dispose();
-          }
-          if (!r.finite) {
-            const where = r.nonFiniteWhere ? ` in ${r.nonFiniteWhere}` : '';
-            const message = `the loss or a gradient became NaN/inf at step ${state.step + 1} (epoch ${epoch + 1}, batch ${batchNo + 1})${where}; the update was skipped and ${this.lastCheckpoint ? `the last good checkpoint (${this.lastCheckpoint}) is kept` : 'no checkpoint was written'}. Lower the learning rate or enable gradient clipping.`;
-            this.update('diverged', { message });
-            return 'diverged';
-          }
-          const seconds = (performance.now() - started) / 1000;
-          state.step += 1;
-          batchNo += 1;
-          state.batch = batchNo;
-          state.accum.loss += r.loss * batch.n;
-          state.accum.samples += batch.n;
-          state.accum.seconds += seconds;
-          stepLog.add(state.step, r.loss, lr);
-          if (r.correct >= 0) {
-            state.accum.correct += r.correct;
-            state.accum.count += r.count;
-          }
-          windowSamples += batch.n;
-          const now = performance.now();
-          if (now - windowStart > 250) {
-            const current = (windowSamples * 1000) / (now - windowStart);
-            rate = rate === 0 ? current : 0.7 * rate + 0.3 * current;
-            windowStart = now;
-            windowSamples = 0;
-          }
-          if (r.params && r.params.length) callbacks.metric({ kind: 'params', t: Date.now(), step: state.step, params: r.params });
-          if (histEvery > 0 && state.step % histEvery === 0) {
-            const histograms = [];
-            for (const [key, t] of model.stateDict()) {
-              if (t.dtype !== 'float32' && t.dtype !== 'float64') continue;
-              histograms.push(histogram(key, 'weight', t.data() as Float32Array));
-              const g = t.grad;
-              if (g !== null) histograms.push(histogram(key, 'grad', g.data() as Float32Array));
+            if (!r.finite) {
+              const where = r.nonFiniteWhere ? ` in ${r.nonFiniteWhere}` : '';
+              const message = `the loss or a gradient became NaN/inf at step ${state.step + 1} (epoch ${epoch + 1}, batch ${batchNo + 1})${where}; the update was skipped and ${this.lastCheckpoint ? `the last good checkpoint (${this.lastCheckpoint}) is kept` : 'no checkpoint was written'}. Lower the learning rate or enable gradient clipping.`;
+              this.update('diverged', { message });
+              return 'diverged';
             }
-            callbacks.metric({ kind: 'histograms', t: Date.now(), step: state.step, histograms });
+            const seconds = (performance.now() - started) / 1000;
+            state.step += 1;
+            batchNo += 1;
+            state.batch = batchNo;
+            state.accum.loss += r.loss * batch.n;
+            state.accum.samples += batch.n;
+            state.accum.seconds += seconds;
+            stepLog.add(state.step, r.loss, lr);
+            if (r.correct >= 0) {
+              state.accum.correct += r.correct;
+              state.accum.count += r.count;
+            }
+            windowSamples += batch.n;
+            const now = performance.now();
+            if (now - windowStart > 250) {
+              const current = (windowSamples * 1000) / (now - windowStart);
+              rate = rate === 0 ? current : 0.7 * rate + 0.3 * current;
+              windowStart = now;
+              windowSamples = 0;
+            }
+            if (r.params && r.params.length) callbacks.metric({ kind: 'params', t: Date.now(), step: state.step, params: r.params });
+            if (histEvery > 0 && state.step % histEvery === 0) {
+              const histograms = [];
+              for (const [key, t] of model.stateDict()) {
+                if (t.dtype !== 'float32' && t.dtype !== 'float64') continue;
+                histograms.push(histogram(key, 'weight', t.data() as Float32Array));
+                const g = t.grad;
+                if (g !== null) histograms.push(histogram(key, 'grad', g.data() as Float32Array));
+              }
+              callbacks.metric({ kind: 'histograms', t: Date.now(), step: state.step, histograms });
+            }
+            const last = batchNo === perEpoch;
+            if (now - lastStepMetric >= 50 || last) {
+              lastStepMetric = now;
+              // The log gets its batch first, so it always holds every step the live stream has shown.
+              stepLog.flush();
+              const remaining = totalSteps - state.step;
+              callbacks.metric({
+                kind: 'step', t: Date.now(), step: state.step, epoch, loss: r.loss, lr, samplesPerSec: rate,
+                etaSec: rate > 0 ? (remaining * training.batchSize) / rate : null, progress: totalSteps ? state.step / totalSteps : 1,
+              });
+            }
+            if (options.maxSteps !== undefined && state.step >= options.maxSteps) {
+              this.stopRequest = { save: true };
+              break;
+            }
           }
-          const last = batchNo === perEpoch;
-          if (now - lastStepMetric >= 50 || last) {
-            lastStepMetric = now;
-            // The log gets its batch first, so it always holds every step the live stream has shown.
-            stepLog.flush();
-            const remaining = totalSteps - state.step;
-            callbacks.metric({
-              kind: 'step', t: Date.now(), step: state.step, epoch, loss: r.loss, lr, samplesPerSec: rate,
-              etaSec: rate > 0 ? (remaining * training.batchSize) / rate : null, progress: totalSteps ? state.step / totalSteps : 1,
-            });
-          }
-          if (options.maxSteps !== undefined && state.step >= options.maxSteps) {
-            this.stopRequest = { save: true };
-            break;
-          }
+        } finally {
+          await pipe.close();
         }
         if (this.stopRequest !== null) {
           const { save: wantSave } = this.stopRequest;

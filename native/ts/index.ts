@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deviceUnavailable, parseDeviceName } from '../../shared/api/devices';
 
 export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'uint8' | 'bool';
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int64', 'int32', 'uint8', 'bool'];
@@ -25,6 +26,18 @@ export interface EngineInfo {
   cudaCompiled: boolean;
   cudaStatus: string;
   devices: DeviceInfo[];
+}
+
+/** The caching allocator of a CUDA device (bytes). */
+export interface CudaMemoryStats {
+  /** held by live tensors */
+  inUse: number;
+  /** freed blocks kept for reuse */
+  cached: number;
+  /** high-water mark of inUse */
+  peak: number;
+  deviceFree: number;
+  deviceTotal: number;
 }
 
 export interface OpInfo {
@@ -60,8 +73,8 @@ export interface TensorHandle {
 
 export interface NativeAddon {
   engineInfo(): EngineInfo;
-  fromBuffer(data: ArrayBufferView | ArrayBuffer, shape: number[], dtype: DType, requiresGrad: boolean): TensorHandle;
-  create(kind: string, shape: number[], dtype: DType, attrs: Attrs): TensorHandle;
+  fromBuffer(data: ArrayBufferView | ArrayBuffer, shape: number[], dtype: DType, requiresGrad: boolean, device?: string): TensorHandle;
+  create(kind: string, shape: number[], dtype: DType, attrs: Attrs, device?: string): TensorHandle;
   callOp(name: string, inputs: (TensorHandle | null)[], attrs: Attrs): (TensorHandle | null)[];
   opTable(): OpInfo[];
   autogradGrad(
@@ -74,6 +87,10 @@ export interface NativeAddon {
   setGradEnabled(enabled: boolean): boolean;
   manualSeed(seed: number): void;
   setNumThreads(threads: number): number;
+  supports(op: string, device: string): boolean;
+  cudaMemoryStats(device: string): CudaMemoryStats;
+  emptyCache(device: string): void;
+  synchronize(device: string): void;
 }
 
 /** An engine error, with the engine's code (E_SHAPE, E_DTYPE, …) or the wrapper's. */
@@ -123,6 +140,65 @@ export function loadEngine(): NativeAddon {
 
 export function engineInfo(): EngineInfo {
   return loadEngine().engineInfo();
+}
+
+let deviceInfo: EngineInfo | null = null;
+
+/** The devices this machine has (engine info, read once). */
+export function devices(): DeviceInfo[] {
+  deviceInfo ??= engineInfo();
+  return deviceInfo.devices;
+}
+
+/**
+ * A device string checked against this machine: 'cpu', 'cuda' (= cuda:0) or 'cuda:N'. A bad spelling or a device
+ * that does not exist is an EngineError E_DEVICE naming the devices there are.
+ */
+export function checkDevice(device: string): string {
+  const parsed = parseDeviceName(device);
+  if (!parsed.ok) throw new EngineError('E_DEVICE', parsed.message);
+  if (parsed.device === 'cpu') return 'cpu';
+  deviceInfo ??= engineInfo();
+  const why = deviceUnavailable(parsed.device, deviceInfo, 'Use one of them.');
+  if (why !== null) throw new EngineError('E_DEVICE', why);
+  return parsed.device;
+}
+
+/** Whether the engine has op for device ('cpu', 'cuda', 'cuda:N'): an answer about this build, device present or not. */
+export function supports(opName: string, device: string): boolean {
+  opInfo(opName);
+  const parsed = parseDeviceName(device);
+  if (!parsed.ok) throw new EngineError('E_DEVICE', parsed.message);
+  return native((a) => a.supports(opName, parsed.device));
+}
+
+/** The ops the engine runs on device (in op-table order). */
+export function supportedOps(device: string): string[] {
+  return opTable().map((o) => o.name).filter((name) => supports(name, device));
+}
+
+/** The caching allocator's counters for a CUDA device and its free/total memory. */
+export function cudaMemoryStats(device = 'cuda:0'): CudaMemoryStats {
+  const d = checkCudaDevice(device, 'cudaMemoryStats');
+  return native((a) => a.cudaMemoryStats(d));
+}
+
+/** torch.cuda.empty_cache: gives the allocator's unused cached blocks back to the driver. */
+export function emptyCache(device = 'cuda:0'): void {
+  const d = checkCudaDevice(device, 'emptyCache');
+  native((a) => a.emptyCache(d));
+}
+
+/** torch.cuda.synchronize: waits for the device's queued work. */
+export function synchronize(device = 'cuda:0'): void {
+  const d = checkCudaDevice(device, 'synchronize');
+  native((a) => a.synchronize(d));
+}
+
+function checkCudaDevice(device: string, what: string): string {
+  const d = checkDevice(device);
+  if (d === 'cpu') throw new EngineError('E_DEVICE', `${what} needs a CUDA device (cuda:N), got cpu`);
+  return d;
 }
 
 function rethrow(error: unknown): never {
@@ -365,18 +441,27 @@ export class Tensor {
   contiguous(): Tensor {
     return op1('contiguous', [this]);
   }
-  to(dtype: DType): Tensor {
-    return op1('to_dtype', [this], { dtype: checkDType(dtype) });
+  /** to(dtype) converts; to(device) ('cpu', 'cuda', 'cuda:N') copies to that device (differentiable, like torch). */
+  to(target: DType | string): Tensor {
+    if ((DTYPES as readonly string[]).includes(target)) return op1('to_dtype', [this], { dtype: target });
+    return op1('to_device', [this], { device: checkDevice(target) });
+  }
+  cpu(): Tensor {
+    return this.device === 'cpu' ? this : this.to('cpu');
+  }
+  cuda(index = 0): Tensor {
+    return this.to(`cuda:${index}`);
   }
   toString(): string {
-    return `tensor(shape=${formatShape(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requires_grad=True' : ''})`;
+    const device = this.device === 'cpu' ? '' : `, device='${this.device}'`;
+    return `tensor(shape=${formatShape(this.shape)}, dtype=${this.dtype}${device}${this.requiresGrad ? ', requires_grad=True' : ''})`;
   }
 }
 
 function asTensor(value: Tensor | number, like: Tensor): Tensor {
   if (value instanceof Tensor) return value;
   const dtype = like.dtype === 'float64' || like.dtype === 'float32' ? like.dtype : Number.isInteger(value) ? like.dtype : 'float32';
-  return full([], value, dtype);
+  return full([], value, { dtype, device: like.device });
 }
 
 function toHandle(t: Tensor | null | undefined): TensorHandle | null {
@@ -448,6 +533,8 @@ export interface TensorOptions {
   dtype?: DType;
   requiresGrad?: boolean;
   shape?: number[];
+  /** 'cpu' (default), 'cuda' or 'cuda:N' */
+  device?: string;
 }
 
 /** torch.tensor: from nested arrays or a typed array (with options.shape). */
@@ -459,7 +546,7 @@ export function tensor(data: NestedNumbers | TypedArray, options: TensorOptions 
     shape = checkShape(options.shape ?? [data.length]);
     if (data instanceof BigInt64Array) {
       dtype ??= 'int64';
-      if (dtype === 'int64') return fromTypedArray(data, shape, dtype, options.requiresGrad ?? false);
+      if (dtype === 'int64') return fromTypedArray(data, shape, dtype, options.requiresGrad ?? false, options.device);
       values = Array.from(data, Number);
     } else {
       values = data;
@@ -469,7 +556,7 @@ export function tensor(data: NestedNumbers | TypedArray, options: TensorOptions 
         (dtype === 'float64' && data instanceof Float64Array) ||
         (dtype === 'int32' && data instanceof Int32Array)
       ) {
-        return fromTypedArray(data, shape, dtype, options.requiresGrad ?? false);
+        return fromTypedArray(data, shape, dtype, options.requiresGrad ?? false, options.device);
       }
     }
   } else {
@@ -485,46 +572,54 @@ export function tensor(data: NestedNumbers | TypedArray, options: TensorOptions 
   if (count !== values.length) {
     throw new EngineError('E_SHAPE', `${values.length} values do not fill shape ${formatShape(shape)} (${count} elements)`);
   }
-  return fromTypedArray(bufferFor(values, checkDType(dtype)), shape, dtype, options.requiresGrad ?? false);
+  return fromTypedArray(bufferFor(values, checkDType(dtype)), shape, dtype, options.requiresGrad ?? false, options.device);
 }
 
-function fromTypedArray(data: ArrayBufferView, shape: number[], dtype: DType, requiresGrad: boolean): Tensor {
+function fromTypedArray(data: ArrayBufferView, shape: number[], dtype: DType, requiresGrad: boolean, device?: string): Tensor {
   if (requiresGrad && dtype !== 'float32' && dtype !== 'float64') {
     throw new EngineError('E_DTYPE', `only floating point tensors can require gradients (got ${dtype})`);
   }
-  return new Tensor(native((a) => a.fromBuffer(data, shape, dtype, requiresGrad)));
+  const d = device === undefined ? 'cpu' : checkDevice(device);
+  return new Tensor(native((a) => a.fromBuffer(data, shape, dtype, requiresGrad, d)));
 }
 
-function creator(kind: string, shape: number[], dtype: DType, attrs: Attrs = {}, requiresGrad = false): Tensor {
-  const t = new Tensor(native((a) => a.create(kind, checkShape(shape), checkDType(dtype), cleanAttrs(attrs, kind === 'full'))));
-  if (requiresGrad) t.requiresGrad = true;
+/** A creation function's dtype, or options with a dtype and a device ('cpu' default, 'cuda', 'cuda:N'). */
+export type CreateOptions = DType | { dtype?: DType; device?: string; requiresGrad?: boolean };
+
+function creator(kind: string, shape: number[], options: CreateOptions | undefined, defaultDType: DType, attrs: Attrs = {}): Tensor {
+  const o = typeof options === 'string' ? { dtype: options } : (options ?? {});
+  const dtype = checkDType(o.dtype ?? defaultDType);
+  const device = o.device === undefined ? 'cpu' : checkDevice(o.device);
+  const t = new Tensor(native((a) => a.create(kind, checkShape(shape), dtype, cleanAttrs(attrs, kind === 'full'), device)));
+  if (o.requiresGrad) t.requiresGrad = true;
   return t;
 }
 
-export const zeros = (shape: number[], dtype: DType = 'float32'): Tensor => creator('zeros', shape, dtype);
-export const ones = (shape: number[], dtype: DType = 'float32'): Tensor => creator('ones', shape, dtype);
-export const empty = (shape: number[], dtype: DType = 'float32'): Tensor => creator('empty', shape, dtype);
-export const full = (shape: number[], value: number, dtype: DType = 'float32'): Tensor => creator('full', shape, dtype, { value });
-export const rand = (shape: number[], dtype: DType = 'float32'): Tensor => creator('rand', shape, dtype);
-export const randn = (shape: number[], dtype: DType = 'float32'): Tensor => creator('randn', shape, dtype);
-export function randint(low: number, high: number, shape: number[], dtype: DType = 'int64'): Tensor {
+export const zeros = (shape: number[], options?: CreateOptions): Tensor => creator('zeros', shape, options, 'float32');
+export const ones = (shape: number[], options?: CreateOptions): Tensor => creator('ones', shape, options, 'float32');
+export const empty = (shape: number[], options?: CreateOptions): Tensor => creator('empty', shape, options, 'float32');
+export const full = (shape: number[], value: number, options?: CreateOptions): Tensor => creator('full', shape, options, 'float32', { value });
+export const rand = (shape: number[], options?: CreateOptions): Tensor => creator('rand', shape, options, 'float32');
+export const randn = (shape: number[], options?: CreateOptions): Tensor => creator('randn', shape, options, 'float32');
+export function randint(low: number, high: number, shape: number[], options?: CreateOptions): Tensor {
   if (!(high > low)) throw new EngineError('E_ARG', `randint needs high > low, got low=${low} high=${high}`);
-  return creator('randint', shape, dtype, { low, high });
+  return creator('randint', shape, options, 'int64', { low, high });
 }
-export function arange(start: number, end?: number, step = 1, dtype?: DType): Tensor {
+export function arange(start: number, end?: number, step = 1, options?: CreateOptions): Tensor {
   const [s, e] = end === undefined ? [0, start] : [start, end];
   const isInt = [s, e, step].every(Number.isInteger);
-  return creator('arange', [], dtype ?? (isInt ? 'int64' : 'float32'), { start: s, end: e, step });
+  return creator('arange', [], options, isInt ? 'int64' : 'float32', { start: s, end: e, step });
 }
-export const linspace = (start: number, end: number, steps: number, dtype: DType = 'float32'): Tensor =>
-  creator('linspace', [], dtype, { start, end, steps });
-export const randperm = (n: number): Tensor => creator('randperm', [], 'int64', { n });
-export const zerosLike = (t: Tensor): Tensor => zeros(t.shape, t.dtype);
-export const onesLike = (t: Tensor): Tensor => ones(t.shape, t.dtype);
-export const fullLike = (t: Tensor, value: number): Tensor => full(t.shape, value, t.dtype);
-export const randLike = (t: Tensor): Tensor => rand(t.shape, t.dtype);
-export const randnLike = (t: Tensor): Tensor => randn(t.shape, t.dtype);
-export const randintLike = (t: Tensor, low: number, high: number): Tensor => randint(low, high, t.shape, t.dtype);
+export const linspace = (start: number, end: number, steps: number, options?: CreateOptions): Tensor =>
+  creator('linspace', [], options, 'float32', { start, end, steps });
+export const randperm = (n: number, options?: { device?: string }): Tensor => creator('randperm', [], { ...options, dtype: 'int64' }, 'int64', { n });
+const like = (t: Tensor): { dtype: DType; device: string } => ({ dtype: t.dtype, device: t.device });
+export const zerosLike = (t: Tensor): Tensor => zeros(t.shape, like(t));
+export const onesLike = (t: Tensor): Tensor => ones(t.shape, like(t));
+export const fullLike = (t: Tensor, value: number): Tensor => full(t.shape, value, like(t));
+export const randLike = (t: Tensor): Tensor => rand(t.shape, like(t));
+export const randnLike = (t: Tensor): Tensor => randn(t.shape, like(t));
+export const randintLike = (t: Tensor, low: number, high: number): Tensor => randint(low, high, t.shape, like(t));
 
 export function manualSeed(seed: number): void {
   if (!Number.isInteger(seed) || seed < 0) throw new EngineError('E_ARG', `manualSeed needs a non-negative integer, got ${seed}`);

@@ -2,7 +2,7 @@
 // optimizers, train/eval/predict steps (each one native call on a worker thread),
 // and state_dict / optimizer state access for checkpoints.
 import { PlanSchema, type Plan } from '../../shared/api/plan';
-import { EngineError, Tensor, loadEngine, type TensorHandle } from './index';
+import { EngineError, Tensor, checkDevice, loadEngine, type TensorHandle } from './index';
 
 export type OptimizerKind = 'sgd' | 'adam' | 'adamw' | 'rmsprop';
 
@@ -28,6 +28,8 @@ export interface StepOptions {
   lr?: number;
   /** clip_grad_norm_(max_norm) before the update */
   clipNorm?: number;
+  /** clip_grad_norm_'s norm_type (default 2; Infinity for the max norm) */
+  clipNormType?: number;
   /** clip_grad_value_(clip_value) before the update */
   clipValue?: number;
   /** per-parameter gradient, weight and update norms */
@@ -66,19 +68,27 @@ interface NativeOptimizerParamState {
 }
 
 interface NativeModelHandle {
+  readonly device: string;
   configureOptimizer(config: OptimizerConfig): void;
   trainStep(inputs: TensorHandle[], targets: TensorHandle[], options: StepOptions): Promise<StepResult>;
   evalStep(inputs: TensorHandle[], targets: TensorHandle[]): Promise<StepResult>;
   predict(inputs: TensorHandle[]): Promise<TensorHandle[]>;
-  stateDict(): { key: string; tensor: TensorHandle }[];
+  prefetch(inputs: TensorHandle[], targets: TensorHandle[]): void;
+  stateDict(toCpu: boolean): { key: string; tensor: TensorHandle }[];
   loadTensor(key: string, tensor: TensorHandle): void;
   optimizerState(): NativeOptimizerParamState[] | null;
   setOptimizerState(index: number, state: NativeOptimizerParamState): void;
   dispose(): void;
 }
 
+export interface ModelOptions {
+  /** 'cpu' (default), 'cuda' or 'cuda:N'; parameters are initialised on the CPU generator and then moved, so a seed
+   * gives the same initial weights on every device */
+  device?: string;
+}
+
 interface ModelAddon {
-  ModelHandle: new (plan: Plan) => NativeModelHandle;
+  ModelHandle: new (plan: Plan, device: string) => NativeModelHandle;
   clipGradNorm(tensors: TensorHandle[], maxNorm: number, normType: number): number;
   clipGradValue(tensors: TensorHandle[], clipValue: number): void;
 }
@@ -121,18 +131,21 @@ function checkOptimizer(config: OptimizerConfig): void {
 
 export class Model {
   readonly plan: Plan;
+  /** 'cpu' or 'cuda:N' */
+  readonly device: string;
   private handle: NativeModelHandle | null;
 
   /** Instantiates the Plan; parameters initialise like PyTorch's defaults (seed with manualSeed first). */
-  constructor(plan: Plan) {
+  constructor(plan: Plan, options: ModelOptions = {}) {
     const parsed = PlanSchema.safeParse(plan);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new EngineError('E_PLAN', `invalid Plan at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'unknown problem'}`);
     }
     this.plan = parsed.data;
+    this.device = checkDevice(options.device ?? 'cpu');
     const { ModelHandle } = addon();
-    this.handle = coded(() => new ModelHandle(this.plan));
+    this.handle = coded(() => new ModelHandle(this.plan, this.device));
   }
 
   private native(): NativeModelHandle {
@@ -152,6 +165,9 @@ export class Model {
     return values.map((t, i) => {
       const spec = specs[i]!;
       if (t.dtype !== spec.dtype) throw new EngineError('E_DTYPE', `${what} '${spec.name}' must be ${spec.dtype}, got ${t.dtype}`);
+      if (t.device !== 'cpu' && t.device !== this.device) {
+        throw new EngineError('E_DEVICE', `${what} '${spec.name}' is on ${t.device} but the model is on ${this.device}; pass host (cpu) tensors or tensors on ${this.device}`);
+      }
       const fixed = spec.shape;
       if (t.shape.length !== fixed.length || fixed.some((d, k) => d !== null && d !== t.shape[k])) {
         const want = `[${fixed.map((d) => (d === null ? 'N' : String(d))).join(', ')}]`;
@@ -168,6 +184,18 @@ export class Model {
     return codedAsync(this.native().trainStep(i, t, options));
   }
 
+  /**
+   * Queues the upload of the next batch (host tensors) while the current step runs: on a cuda model the copy goes
+   * through pinned buffers on a second stream, and the trainStep/evalStep given these same tensors (not written
+   * since) uses it instead of uploading. A no-op on the CPU; never waits for the running step.
+   */
+  prefetch(inputs: Tensor[], targets: Tensor[]): void {
+    const i = this.checkInputs(inputs, this.plan.inputs, 'input');
+    const t = targets.length ? this.checkInputs(targets, this.plan.targets, 'target') : [];
+    if (this.device === 'cpu') return;
+    coded(() => this.native().prefetch(i, t));
+  }
+
   /** Forward in eval mode without gradients; loss and accuracy when targets are given. */
   evalStep(inputs: Tensor[], targets: Tensor[]): Promise<StepResult> {
     const i = this.checkInputs(inputs, this.plan.inputs, 'input');
@@ -181,9 +209,13 @@ export class Model {
     return out.map((h) => new Tensor(h));
   }
 
-  /** Parameters and buffers by state_dict key, in the Plan's order (views of the live tensors). */
-  stateDict(): Map<string, Tensor> {
-    return new Map(this.native().stateDict().map((e) => [e.key, new Tensor(e.tensor)]));
+  /**
+   * Parameters and buffers by state_dict key, in the Plan's order: views of the live tensors (on the model's device),
+   * or with `{ device: 'cpu' }` copies on the CPU, which is what checkpoints hold whatever device trained them.
+   */
+  stateDict(options: { device?: 'cpu' } = {}): Map<string, Tensor> {
+    const toCpu = options.device === 'cpu';
+    return new Map(coded(() => this.native().stateDict(toCpu)).map((e) => [e.key, new Tensor(e.tensor)]));
   }
 
   loadStateDict(entries: Map<string, Tensor>, strict = true): { missing: string[]; unexpected: string[] } {
@@ -197,8 +229,9 @@ export class Model {
     return { missing, unexpected };
   }
 
+  /** The optimizer's state as CPU copies (checkpoints are device-independent); null before configureOptimizer. */
   optimizerState(): OptimizerParamState[] | null {
-    const s = this.native().optimizerState();
+    const s = coded(() => this.native().optimizerState());
     return s?.map((p) => ({ step: p.step, buffers: Object.fromEntries(Object.entries(p.buffers).map(([k, h]) => [k, new Tensor(h)])) })) ?? null;
   }
 

@@ -3,7 +3,7 @@
 // charts, gradients, results, history, settings).
 import { useReactFlow } from '@xyflow/react';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
-import { isFinalRunState, toErrorInfo, type Api, type RunInfo } from '../../shared/api';
+import { isFinalRunState, toErrorInfo, type Api, type EngineInfo, type RunInfo } from '../../shared/api';
 import { compileGraph } from '../../shared/compile';
 import { serializeProject, type GraphAnalysis, type Project, type Training } from '../../shared/graph';
 import { TrainingSettings, type RunExtras } from '../settings/TrainingSettings';
@@ -31,6 +31,8 @@ interface TrainingContextValue {
   train: () => void;
   editTraining: (edit: (training: Training) => Training, key: string) => void;
   notify: (text: string, kind?: 'info' | 'error') => void;
+  /** the engine's info when ready (devices for the settings and the device check before a run) */
+  engine: EngineInfo | null;
 }
 
 const TrainingContext = createContext<TrainingContextValue | null>(null);
@@ -52,12 +54,14 @@ export interface TrainingProviderProps {
   analysis: GraphAnalysis;
   onEdit: (edit: (project: Project) => Project, key?: string) => void;
   onNotice: (text: string, kind?: 'info' | 'error') => void;
+  /** the engine's info when it is ready */
+  engine?: EngineInfo | null;
   children: ReactNode;
 }
 
 const defaultExtras: RunExtras = { anomaly: false, paramStatsEvery: 25, histogramEvery: 250 };
 
-export function TrainingProvider({ api, project, analysis, onEdit, onNotice, children }: TrainingProviderProps) {
+export function TrainingProvider({ api, project, analysis, onEdit, onNotice, engine = null, children }: TrainingProviderProps) {
   const [store] = useState(() => new TrainingStore(api));
   const [open, setOpen] = useState(false);
   const [tab, setTab] = useState<DockTab>('charts');
@@ -86,7 +90,7 @@ export function TrainingProvider({ api, project, analysis, onEdit, onNotice, chi
       onNotice(`The graph does not compile: ${first?.code ?? ''} ${first?.message ?? ''}`, 'error');
       return;
     }
-    const errors = checkTraining(project.training).filter((i) => i.severity === 'error');
+    const errors = checkTraining(project.training, engine).filter((i) => i.severity === 'error');
     if (errors.length > 0) {
       setOpen(true);
       setTab('settings');
@@ -104,7 +108,7 @@ export function TrainingProvider({ api, project, analysis, onEdit, onNotice, chi
         const info = toErrorInfo(error);
         onNotice(`${info.code}: ${info.message}`, 'error');
       });
-  }, [analysis.errors, extras, onNotice, project, store]);
+  }, [analysis.errors, engine, extras, onNotice, project, store]);
 
   // Ctrl/⌘+Enter trains (anywhere but a text field, where Enter commits the field).
   useEffect(() => {
@@ -125,8 +129,8 @@ export function TrainingProvider({ api, project, analysis, onEdit, onNotice, chi
   }, []);
 
   const value = useMemo<TrainingContextValue>(
-    () => ({ store, project, analysis, open, setOpen, tab, setTab, layer, openLayer, extras, setExtras, train, editTraining, notify: onNotice }),
-    [store, project, analysis, open, tab, layer, openLayer, extras, train, editTraining, onNotice],
+    () => ({ store, project, analysis, open, setOpen, tab, setTab, layer, openLayer, extras, setExtras, train, editTraining, notify: onNotice, engine }),
+    [store, project, analysis, open, tab, layer, openLayer, extras, train, editTraining, onNotice, engine],
   );
   return <TrainingContext.Provider value={value}>{children}</TrainingContext.Provider>;
 }
@@ -236,7 +240,7 @@ function FailurePanel({ info, step }: { info: RunInfo; step: number | null }) {
 }
 
 export function TrainingDock() {
-  const { store, project, open, setOpen, tab, setTab, train, editTraining, extras, setExtras, notify } = useTraining();
+  const { store, project, open, setOpen, tab, setTab, train, editTraining, extras, setExtras, notify, engine } = useTraining();
   useStoreVersion(store);
   const flow = useReactFlow();
   // The canvas changes height with the dock: keep the graph in view.
@@ -337,7 +341,7 @@ export function TrainingDock() {
       {info !== null && failureStates.has(info.state) && <FailurePanel info={info} step={run?.failureStep() ?? null} />}
       {open && (
         <div className="dock-body" role="tabpanel" aria-label={tabs.find(([id]) => id === tab)?.[1]}>
-          {tab === 'settings' ? <TrainingSettings project={project} onChange={editTraining} extras={extras} onExtras={setExtras} /> : <Dashboard tab={tab} />}
+          {tab === 'settings' ? <TrainingSettings project={project} onChange={editTraining} extras={extras} onExtras={setExtras} engine={engine} /> : <Dashboard tab={tab} />}
         </div>
       )}
     </section>

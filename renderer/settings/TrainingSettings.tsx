@@ -1,6 +1,7 @@
 // The training settings panel: dataset, loss, optimizer and its parameters, schedule, epochs, batch size, workers,
 // seed, clipping, device, early stopping — validated as you type (field errors, then whole-settings errors/warnings).
 import { useEffect, useId, useState, type ReactNode } from 'react';
+import { describeDevice, type EngineInfo } from '../../shared/api';
 import type { Project, Training } from '../../shared/graph';
 import { layerSpec } from '../../shared/layers';
 import { checkTraining, describeRule, formatOptions, optimizerOfKind, parseNumber, parseOptions, scheduleOfKind, type NumberRule } from './validate';
@@ -16,6 +17,8 @@ export interface TrainingSettingsProps {
   onChange: (edit: (training: Training) => Training, key: string) => void;
   extras: RunExtras;
   onExtras: (extras: RunExtras) => void;
+  /** the engine's info when it is ready: the device list, and a device this machine lacks is flagged */
+  engine?: EngineInfo | null;
 }
 
 const builtins = ['fashion-mnist', 'mnist'];
@@ -140,7 +143,19 @@ function Group({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
-export function TrainingSettings({ project, onChange, extras, onExtras }: TrainingSettingsProps) {
+/** auto, cpu and each CUDA device of this machine (with its name and memory); a setting naming another device stays listed. */
+export function deviceOptions(current: string, engine: EngineInfo | null): [string, string][] {
+  const cudas = engine?.devices.filter((d) => d.kind === 'cuda') ?? [];
+  const options: [string, string][] = [
+    ['auto', cudas.length ? `auto (${cudas[0]!.id} when it runs every op, else cpu)` : 'auto (cpu: no CUDA device)'],
+    ['cpu', 'cpu'],
+    ...cudas.map((d): [string, string] => [d.id, describeDevice(d)]),
+  ];
+  if (!options.some(([v]) => v === current)) options.push([current, current === 'cuda' ? 'cuda (cuda:0)' : current]);
+  return options;
+}
+
+export function TrainingSettings({ project, onChange, extras, onExtras, engine = null }: TrainingSettingsProps) {
   const t = project.training;
   const set = <K extends keyof Training>(key: K, value: Training[K]): void => onChange((current) => ({ ...current, [key]: value }), `training-${String(key)}`);
   const opt = t.optimizer;
@@ -151,7 +166,7 @@ export function TrainingSettings({ project, onChange, extras, onExtras }: Traini
     onChange((current) => ({ ...current, schedule: { ...current.schedule, ...patch } as Training['schedule'] }), `training-schedule-${key}`);
   const setData = (patch: Partial<Training['dataset']>, key: string): void => onChange((current) => ({ ...current, dataset: { ...current.dataset, ...patch } }), `training-dataset-${key}`);
   const lossNodes = project.graph.nodes.filter((n) => layerSpec(n.layer)?.category === 'loss');
-  const issues = checkTraining(t);
+  const issues = checkTraining(t, engine);
   const nameOptions = t.dataset.source === 'builtin' ? builtins : t.dataset.source === 'synthetic' ? synthetics : null;
 
   return (
@@ -258,7 +273,7 @@ export function TrainingSettings({ project, onChange, extras, onExtras }: Traini
         <NumberField label="threads" value={t.threads ?? 0} rule={{ label: 'threads', integer: true, min: 0, max: 1024 }} onCommit={(threads) => set('threads', threads)} hint="engine threads (0: physical cores)" />
         <NumberField label="seed" value={t.seed} rule={{ label: 'seed', integer: true, min: 0 }} onCommit={(seed) => set('seed', seed)} />
         <Check label="shuffle" checked={t.shuffle} onChange={(shuffle) => set('shuffle', shuffle)} />
-        <SelectField label="device" value={t.device} options={['auto', 'cpu', 'cuda']} onChange={(device) => set('device', device)} />
+        <SelectField label="device" value={t.device} options={deviceOptions(t.device, engine)} onChange={(device) => set('device', device)} />
         <SelectField label="dtype" value={t.dtype} options={['float32', 'float64']} onChange={(dtype) => set('dtype', dtype)} />
       </Group>
       <Group title="Stability">

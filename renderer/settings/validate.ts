@@ -1,5 +1,6 @@
 // Training settings validation: parse a typed field (numbers with bounds, key=value options), check the whole
 // settings object against the project schema, and warn about values that are legal but probably a mistake.
+import { chooseDevice, type EngineInfo } from '../../shared/api';
 import { TrainingSchema, type Training } from '../../shared/graph';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -61,8 +62,11 @@ export interface SettingsIssue {
   severity: 'error' | 'warning';
 }
 
-/** Schema errors (the run would be refused) and warnings (it would run, probably not as meant). */
-export function checkTraining(training: Training): SettingsIssue[] {
+/**
+ * Schema errors (the run would be refused) and warnings (it would run, probably not as meant). With the engine's
+ * info, a device this machine does not have is an error naming the devices it has.
+ */
+export function checkTraining(training: Training, engine: Pick<EngineInfo, 'devices' | 'cudaStatus'> | null = null): SettingsIssue[] {
   const issues: SettingsIssue[] = [];
   const parsed = TrainingSchema.safeParse(training);
   if (!parsed.success) {
@@ -81,6 +85,10 @@ export function checkTraining(training: Training): SettingsIssue[] {
   }
   if (training.schedule.kind === 'cosine' && training.schedule.T_max > training.epochs * 4) {
     issues.push({ field: 'schedule.T_max', message: `T_max ${training.schedule.T_max} is far beyond ${training.epochs} epochs: the LR barely decays`, severity: 'warning' });
+  }
+  if (engine !== null && training.device !== 'auto') {
+    const choice = chooseDevice(training.device, engine);
+    if (!choice.ok) issues.push({ field: 'device', message: choice.message, severity: 'error' });
   }
   return issues;
 }

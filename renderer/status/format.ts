@@ -1,14 +1,10 @@
 // The status line's text, as a pure function of the engine status (tested without a DOM).
-import type { DeviceInfo, EngineInfo } from '../../shared/api';
+import { listDevices, type EngineInfo } from '../../shared/api';
 import type { EngineView } from '../api/hooks';
 
-function formatDevice(device: DeviceInfo): string {
-  return `${device.id} (${device.name})`;
-}
-
-/** `Engine <version> · <simd> · <n> threads · devices: cpu (<name>)[, cuda:0 (<name>)] · CUDA: <status>` */
+/** `Engine <version> · <simd> · <n> threads · devices: cpu (<name>)[, cuda:0 (<name>, <memory>, compute <cc>)] · CUDA: <status>` */
 export function formatEngineInfo(info: EngineInfo): string {
-  const devices = info.devices.length === 0 ? 'none' : info.devices.map(formatDevice).join(', ');
+  const devices = listDevices(info);
   const threads = `${info.threads} ${info.threads === 1 ? 'thread' : 'threads'}`;
   return ['Engine ' + info.version, info.simd, threads, `devices: ${devices}`, `CUDA: ${info.cudaStatus}`].join(' · ');
 }

@@ -12,3 +12,4 @@ export * from './run';
 export * from './steps';
 export * from './project';
 export * from './menu';
+export * from './devices';

@@ -99,7 +99,8 @@ export const TrainingSchema = z.strictObject({
   seed: z.number().int().nonnegative(),
   /** torch.nn.utils.clip_grad_norm_(parameters, maxNorm, normType); null: no clipping */
   gradientClipping: z.strictObject({ maxNorm: positive, normType: positive }).nullable(),
-  device: z.enum(['auto', 'cpu', 'cuda']),
+  /** auto (cuda:0 when present and able to run every op, else cpu), cpu, cuda (= cuda:0) or cuda:N */
+  device: z.union([z.enum(['auto', 'cpu', 'cuda']), z.string().regex(/^cuda:\d{1,3}$/, 'a device is auto, cpu, cuda or cuda:N')]),
   dtype: z.enum(['float32', 'float64']),
   /** stop when the validation loss has not improved by minDelta for `patience` epochs; absent or null: train all epochs */
   earlyStopping: z.strictObject({ patience: z.number().int().positive(), minDelta: nonNegative }).nullable().optional(),

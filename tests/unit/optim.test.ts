@@ -45,11 +45,15 @@ function close(actual: number[], expected: number[], tol: number): boolean {
   return actual.length === expected.length && actual.every((a, i) => Math.abs(a - expected[i]!) <= tol * Math.max(1, Math.abs(expected[i]!)));
 }
 
+// The CPU always; a CUDA device too where one exists and runs the Plan's ops (the same trajectories, float64).
+const cuda = nw.engineInfo().devices.find((d) => d.kind === 'cuda')?.id;
+const trainDevices = ['cpu', ...(cuda !== undefined && nw.supports('linear', cuda) && nw.supports('mse_loss', cuda) ? [cuda] : [])];
+
 describe('optimizers match torch.optim trajectories', () => {
-  for (const c of fixture.cases) {
-    const name = `${JSON.stringify(c.optimizer)} ${JSON.stringify(c.clip)}`;
+  for (const device of trainDevices) for (const c of fixture.cases) {
+    const name = `${JSON.stringify(c.optimizer)} ${JSON.stringify(c.clip)}${device === 'cpu' ? '' : ` on ${device}`}`;
     it(name, async () => {
-      const model = new Model(linearMsePlan('float64'));
+      const model = new Model(linearMsePlan('float64'), { device });
       model.loadStateDict(
         new Map([
           ['fc.weight', nw.tensor(Float64Array.from(fixture.weight), { shape: [3, 4] })],

@@ -63,6 +63,20 @@ describe.skipIf(!haveEngine)('runs through the host and a trainer process', () =
     }
   }, 120_000);
 
+  it('refuses a run on a device this machine lacks before the run exists, naming the available devices', async () => {
+    const host = makeHost();
+    try {
+      const status = await host.start();
+      expect(status.state).toBe('ready');
+      await expect(host.startRun({ projectJson: twoMoons, options: { device: 'cuda:63' } })).rejects.toMatchObject({
+        code: 'E_RUN', message: expect.stringMatching(/device cuda:63 is not available: .*Available devices: cpu \(/),
+      });
+      expect(await host.listRuns()).toEqual([]);
+    } finally {
+      host.dispose();
+    }
+  }, 120_000);
+
   it('reports a killed trainer as crashed, with the reason, and resumes from the last checkpoint', async () => {
     const host = makeHost();
     try {

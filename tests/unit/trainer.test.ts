@@ -194,8 +194,11 @@ describe.skipIf(!haveEngine)('training runs', () => {
     const o = await train(sample('two-moons', (p) => { p.training.dataset.name = 'spiral-galaxy'; }));
     expect(o.state).toBe('failed');
     expect(lastUpdate(o).error?.code).toBe('E_DATASET');
-    const d = await train(sample('two-moons'), { device: 'cuda:0' });
+    // A device this machine lacks fails before training, naming the devices there are.
+    const d = await train(sample('two-moons'), { device: 'cuda:63' });
     expect(lastUpdate(d).error?.code).toBe('E_RUN');
+    expect(lastUpdate(d).message).toMatch(/device cuda:63 is not available: .*Available devices: cpu \(/);
+    expect(d.metrics.some((m) => m.kind === 'step')).toBe(false);
     const early = await train(sample('two-moons', (p) => { p.training.optimizer = { kind: 'sgd', lr: 1e-9, momentum: 0, dampening: 0, weight_decay: 0, nesterov: false }; }), { epochs: 30, earlyStopping: { patience: 2, minDelta: 0.1 } });
     expect(early.state).toBe('completed');
     expect(epochsOf(early).length).toBe(3);

@@ -181,6 +181,8 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
                                         InstanceMethod<&ModelHandle::TrainStep>("trainStep"),
                                         InstanceMethod<&ModelHandle::EvalStep>("evalStep"),
                                         InstanceMethod<&ModelHandle::Predict>("predict"),
+                                        InstanceMethod<&ModelHandle::Prefetch>("prefetch"),
+                                        InstanceAccessor<&ModelHandle::DeviceName>("device"),
                                         InstanceMethod<&ModelHandle::StateDict>("stateDict"),
                                         InstanceMethod<&ModelHandle::LoadTensor>("loadTensor"),
                                         InstanceMethod<&ModelHandle::OptimizerState>("optimizerState"),
@@ -195,7 +197,9 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
   explicit ModelHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelHandle>(info) {
     Napi::Env env = info.Env();
     guarded(env, [&] {
-      model_ = std::make_shared<nw::Model>(to_plan(env, info[0].As<Napi::Object>()));
+      nw::Device device;
+      if (info.Length() > 1 && info[1].IsString()) device = nw::device_from_name(info[1].As<Napi::String>().Utf8Value());
+      model_ = std::make_shared<nw::Model>(to_plan(env, info[0].As<Napi::Object>()), device);
       return 0;
     });
   }
@@ -243,6 +247,7 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
       Napi::Object o = info[2].As<Napi::Object>();
       opts.lr = num(o, "lr", -1);
       opts.clip_norm = num(o, "clipNorm", 0);
+      opts.clip_norm_type = num(o, "clipNormType", 2.0);
       opts.clip_value = num(o, "clipValue", 0);
       opts.param_stats = flag(o, "paramStats", false);
       opts.anomaly = flag(o, "anomaly", false);
@@ -253,21 +258,44 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
     worker->Queue();
     return p;
   }
+  // prefetch(inputs, targets): queues the next batch's upload while a step may be running
+  // (it does not claim the model); a no-op on the CPU.
+  Napi::Value Prefetch(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    nw::TensorList inputs = tensor_list(env, info[0]);
+    nw::TensorList targets = tensor_list(env, info[1]);
+    return guarded(env, [&]() -> Napi::Value {
+      model(env).prefetch(inputs, targets);
+      return env.Undefined();
+    });
+  }
+  Napi::Value DeviceName(const Napi::CallbackInfo& info) {
+    return Napi::String::New(info.Env(), model(info.Env()).device().str());
+  }
   Napi::Value TrainStep(const Napi::CallbackInfo& info) { return Launch(info, StepWorker::Kind::Train); }
   Napi::Value EvalStep(const Napi::CallbackInfo& info) { return Launch(info, StepWorker::Kind::Eval); }
   Napi::Value Predict(const Napi::CallbackInfo& info) { return Launch(info, StepWorker::Kind::Predict); }
 
+  // stateDict(toCpu): views of the live tensors, or with toCpu copies on the CPU (for
+  // checkpoints, whatever device the model is on).
   Napi::Value StateDict(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    auto sd = model(env).state_dict();
-    Napi::Array a = Napi::Array::New(env, sd.size());
-    for (size_t i = 0; i < sd.size(); ++i) {
-      Napi::Object e = Napi::Object::New(env);
-      e.Set("key", sd[i].first);
-      e.Set("tensor", TensorHandle::Wrap(env, sd[i].second.detach()));
-      a.Set(static_cast<uint32_t>(i), e);
-    }
-    return a;
+    const bool to_cpu = info.Length() > 0 && info[0].ToBoolean().Value();
+    if (to_cpu && model(env).busy) throw_js(env, "E_BUSY", "cannot copy the weights while a step is running");
+    return guarded(env, [&]() -> Napi::Value {
+      auto sd = model(env).state_dict();
+      Napi::Array a = Napi::Array::New(env, sd.size());
+      for (size_t i = 0; i < sd.size(); ++i) {
+        Napi::Object e = Napi::Object::New(env);
+        e.Set("key", sd[i].first);
+        e.Set("tensor", TensorHandle::Wrap(env, to_cpu ? host_copy(sd[i].second) : sd[i].second.detach()));
+        a.Set(static_cast<uint32_t>(i), e);
+      }
+      return a;
+    });
+  }
+  static nw::Tensor host_copy(const nw::Tensor& t) {
+    return t.device().type == nw::DeviceType::CPU ? t.detach().clone() : nw::to_device(t.detach(), nw::Device{});
   }
   Napi::Value LoadTensor(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -277,24 +305,29 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
       return env.Undefined();
     });
   }
+  // The optimizer's state as CPU copies (checkpoints are device-independent).
   Napi::Value OptimizerState(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     nw::Optimizer* opt = model(env).optimizer();
     if (!opt) return env.Null();
-    Napi::Array a = Napi::Array::New(env, opt->state().size());
-    for (size_t i = 0; i < opt->state().size(); ++i) {
-      const auto& s = opt->state()[i];
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("step", Napi::Number::New(env, static_cast<double>(s.step)));
-      Napi::Object bufs = Napi::Object::New(env);
-      for (const auto& kv : s.buffers) bufs.Set(kv.first, TensorHandle::Wrap(env, kv.second.clone()));
-      o.Set("buffers", bufs);
-      a.Set(static_cast<uint32_t>(i), o);
-    }
-    return a;
+    if (model(env).busy) throw_js(env, "E_BUSY", "cannot read the optimizer state while a step is running");
+    return guarded(env, [&]() -> Napi::Value {
+      Napi::Array a = Napi::Array::New(env, opt->state().size());
+      for (size_t i = 0; i < opt->state().size(); ++i) {
+        const auto& s = opt->state()[i];
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("step", Napi::Number::New(env, static_cast<double>(s.step)));
+        Napi::Object bufs = Napi::Object::New(env);
+        for (const auto& kv : s.buffers) bufs.Set(kv.first, TensorHandle::Wrap(env, host_copy(kv.second)));
+        o.Set("buffers", bufs);
+        a.Set(static_cast<uint32_t>(i), o);
+      }
+      return a;
+    });
   }
   Napi::Value SetOptimizerState(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
+    if (model(env).busy) throw_js(env, "E_BUSY", "cannot load the optimizer state while a step is running");
     return guarded(env, [&]() -> Napi::Value {
       nw::Optimizer* opt = model(env).optimizer();
       NW_CHECK(opt != nullptr, "E_STATE", "configure the optimizer before loading its state");

@@ -9,6 +9,9 @@
 #include "core/random.h"
 #include "cpu/parallel.h"
 #include "tensor_handle.h"
+#ifdef NW_WITH_CUDA
+#include "cuda/cuda.h"
+#endif
 
 namespace nwjs {
 
@@ -106,7 +109,9 @@ Napi::Value TensorHandle::Disposed(const Napi::CallbackInfo& info) { return Napi
 Napi::Value TensorHandle::Data(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    nw::Tensor c = self(env).contiguous();
+    // A device tensor is copied to the host first (the read-back waits for its queued work).
+    const nw::Tensor& t = self(env);
+    nw::Tensor c = t.device().type == nw::DeviceType::CPU ? t.contiguous() : nw::to_device(t, nw::Device{});
     size_t bytes = static_cast<size_t>(c.numel()) * nw::dtype_size(c.dtype());
     Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, bytes);
     if (bytes) std::memcpy(buf.Data(), c.raw_data(), bytes);
@@ -229,7 +234,9 @@ static Napi::Value FromBuffer(const Napi::CallbackInfo& info) {
     NW_CHECK(have == need, "E_SHAPE",
              "data has " + std::to_string(have) + " bytes but shape " + nw::shape_str(shape) + " of " + nw::dtype_name(dt) +
                  " needs " + std::to_string(need));
-    nw::Tensor t = nw::from_blob_copy(data, shape, dt);
+    nw::Device device;
+    if (info.Length() > 4 && info[4].IsString()) device = nw::device_from_name(info[4].As<Napi::String>().Utf8Value());
+    nw::Tensor t = nw::from_blob_copy(data, shape, dt, device);
     if (info.Length() > 3 && info[3].ToBoolean().Value()) t.set_requires_grad(true);
     return TensorHandle::Wrap(env, t);
   });
@@ -242,18 +249,27 @@ static Napi::Value Create(const Napi::CallbackInfo& info) {
     nw::Shape shape = to_shape(env, info[1]);
     nw::DType dt = nw::dtype_from_name(info[2].As<Napi::String>().Utf8Value());
     nw::Attrs at = to_attrs(env, info[3]);
+    nw::Device device;
+    if (info.Length() > 4 && info[4].IsString()) device = nw::device_from_name(info[4].As<Napi::String>().Utf8Value());
+    // Random values come from the device's generator, drawn on the host in the same order
+    // as on the CPU (one seed, the same numbers on every device), then copied there.
+    nw::Generator* gen = &nw::default_generator(device);
     nw::Tensor t;
-    if (kind == "empty") t = nw::empty(shape, dt);
-    else if (kind == "zeros") t = nw::zeros(shape, dt);
-    else if (kind == "ones") t = nw::ones(shape, dt);
-    else if (kind == "full") t = nw::full(shape, at.f("value"), dt);
-    else if (kind == "rand") t = nw::rand(shape, dt);
-    else if (kind == "randn") t = nw::randn(shape, dt);
-    else if (kind == "randint") t = nw::randint(at.i("low"), at.i("high"), shape, dt);
-    else if (kind == "arange") t = nw::arange(at.f("start"), at.f("end"), at.f("step", 1.0), dt);
-    else if (kind == "linspace") t = nw::linspace(at.f("start"), at.f("end"), at.i("steps"), dt);
-    else if (kind == "randperm") t = nw::randperm(at.i("n"));
-    else throw nw::Error("E_ARG", "unknown creation function '" + kind + "'");
+    if (kind == "empty") t = nw::empty(shape, dt, device);
+    else if (kind == "zeros") t = nw::zeros(shape, dt, device);
+    else if (kind == "ones") t = nw::ones(shape, dt, device);
+    else if (kind == "full") t = nw::full(shape, at.f("value"), dt, device);
+    else {
+      if (device.type != nw::DeviceType::CPU) nw::empty({0}, dt, device);  // reports a missing device before drawing numbers
+      if (kind == "rand") t = nw::rand(shape, dt, gen);
+      else if (kind == "randn") t = nw::randn(shape, dt, gen);
+      else if (kind == "randint") t = nw::randint(at.i("low"), at.i("high"), shape, dt, gen);
+      else if (kind == "arange") t = nw::arange(at.f("start"), at.f("end"), at.f("step", 1.0), dt);
+      else if (kind == "linspace") t = nw::linspace(at.f("start"), at.f("end"), at.i("steps"), dt);
+      else if (kind == "randperm") t = nw::randperm(at.i("n"), gen);
+      else throw nw::Error("E_ARG", "unknown creation function '" + kind + "'");
+      t = nw::to_device(t, device);
+    }
     return TensorHandle::Wrap(env, t);
   });
 }
@@ -322,6 +338,85 @@ static Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), nw::cpu::num_threads());
 }
 
+// supports(op, device): whether the engine has an implementation of op for device
+// (cpu, cuda, cuda:N). Answers for the build, whether or not such a device is present.
+static Napi::Value Supports(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    std::string name = info[0].As<Napi::String>().Utf8Value();
+    nw::Device device = nw::device_from_name(info[1].As<Napi::String>().Utf8Value());
+#ifndef NW_WITH_CUDA
+    if (device.type == nw::DeviceType::CUDA) {
+      NW_CHECK(nw::find_op(name) != nullptr, "E_UNKNOWN_OP", "unknown op '" + name + "'");
+      return Napi::Boolean::New(env, false);  // built without CUDA: nothing runs there, not even composites
+    }
+#endif
+    return Napi::Boolean::New(env, nw::supports(name, device));
+  });
+}
+
+#ifdef NW_WITH_CUDA
+static int cuda_index(Napi::Env env, const Napi::Value& v) {
+  nw::Device d = nw::device_from_name(v.As<Napi::String>().Utf8Value());
+  NW_CHECK(d.type == nw::DeviceType::CUDA, "E_DEVICE", "expected a cuda device (cuda:N), got " + d.str());
+  nw::cuda::check_device(d);
+  return d.index;
+}
+#else
+[[noreturn]] static int cuda_index(Napi::Env, const Napi::Value& v) {
+  throw nw::Error("E_DEVICE", "device " + v.As<Napi::String>().Utf8Value() +
+                                  " is not available: this engine was built without CUDA (nvcc was not found); use cpu");
+}
+#endif
+
+// cudaMemoryStats(device): the caching allocator's counters and the device's free/total memory.
+static Napi::Value CudaMemoryStats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    const int index = cuda_index(env, info[0]);
+    Napi::Object o = Napi::Object::New(env);
+#ifdef NW_WITH_CUDA
+    nw::cuda::MemoryStats s = nw::cuda::memory_stats(index);
+    o.Set("inUse", Napi::Number::New(env, static_cast<double>(s.in_use)));
+    o.Set("cached", Napi::Number::New(env, static_cast<double>(s.cached)));
+    o.Set("peak", Napi::Number::New(env, static_cast<double>(s.peak)));
+    o.Set("deviceFree", Napi::Number::New(env, static_cast<double>(s.device_free)));
+    o.Set("deviceTotal", Napi::Number::New(env, static_cast<double>(s.device_total)));
+#else
+    (void)index;
+#endif
+    return o;
+  });
+}
+
+// emptyCache(device): returns the allocator's unused cached blocks to the driver.
+static Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    const int index = cuda_index(env, info[0]);
+#ifdef NW_WITH_CUDA
+    nw::cuda::empty_cache(index);
+#else
+    (void)index;
+#endif
+    return env.Undefined();
+  });
+}
+
+// synchronize(device): waits for the device's queued work (timing, tests).
+static Napi::Value Synchronize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    const int index = cuda_index(env, info[0]);
+#ifdef NW_WITH_CUDA
+    nw::cuda::synchronize(index);
+#else
+    (void)index;
+#endif
+    return env.Undefined();
+  });
+}
+
 static Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
   nw::manual_seed(static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value()));
   return info.Env().Undefined();
@@ -336,6 +431,10 @@ void register_tensor(Napi::Env env, Napi::Object exports) {
   exports.Set("autogradGrad", Napi::Function::New(env, AutogradGrad, "autogradGrad"));
   exports.Set("setGradEnabled", Napi::Function::New(env, SetGradEnabled, "setGradEnabled"));
   exports.Set("manualSeed", Napi::Function::New(env, ManualSeed, "manualSeed"));
+  exports.Set("supports", Napi::Function::New(env, Supports, "supports"));
+  exports.Set("cudaMemoryStats", Napi::Function::New(env, CudaMemoryStats, "cudaMemoryStats"));
+  exports.Set("emptyCache", Napi::Function::New(env, EmptyCache, "emptyCache"));
+  exports.Set("synchronize", Napi::Function::New(env, Synchronize, "synchronize"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
 }
 

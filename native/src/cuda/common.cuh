@@ -37,6 +37,10 @@ class DeviceGuard {
 // so the caching allocator can reuse a freed block at once.
 cudaStream_t stream(int device);
 inline cudaStream_t stream_of(const Tensor& t) { return stream(t.device().index); }
+// A second stream per device for uploads that overlap compute (cuda/staging.cu). A block
+// it writes must be marked with record_copy_use (cuda.h) after the copy is queued, and
+// the compute stream must wait for the copy (an event) before reading the block.
+cudaStream_t copy_stream(int device);
 inline int dev(const Tensor& t) { return t.device().index; }
 
 constexpr int kThreads = 256;

@@ -61,4 +61,78 @@ std::string gemm_backend();  // "cublas <version>" or "built-in kernel (cuBLAS n
 // converted to a's dtype and broadcast to a's shape, a may have any layout.
 void add_(const Tensor& a, const Tensor& b, double alpha);
 
+// ---- the copy stream (cuda/runtime.cu) ----
+// Blocks written by the device's copy stream (uploads that overlap compute) are marked
+// here after the copy is queued; the caching allocator does not hand such a block out
+// again, once it is released, until that copy has finished.
+void record_copy_use(void* block, int device);
+
+// ---- training: optimizer updates, norms, checks (cuda/optim.cu) ----
+// One fused kernel per parameter with exactly the CPU loops' formulas (optim/optim.cpp).
+// p, g and the state arrays are contiguous device arrays of n elements; a null state
+// pointer means that state is not used.
+template <typename T>
+struct SgdStep {
+  T lr, wd, mom, damp, sign;
+  bool nesterov, fresh;
+};
+template <typename T>
+struct AdamStep {
+  T step_size, bc2_sqrt, b1, b2, eps, wd, decay, sign;
+  bool decoupled;
+};
+template <typename T>
+struct RmspropStep {
+  T lr, alpha, eps, wd, mom, sign;
+};
+template <typename T>
+void sgd_update(int device, T* p, const T* g, T* buf, int64_t n, SgdStep<T> a);
+template <typename T>
+void adam_update(int device, T* p, const T* g, T* m, T* v, T* vmax, int64_t n, AdamStep<T> a);
+template <typename T>
+void rmsprop_update(int device, T* p, const T* g, T* sq, T* ga, T* buf, int64_t n, RmspropStep<T> a);
+
+// Per tensor (all on one cuda device, float32/float64, any strides), read back with one
+// synchronisation: sum of |x|^p accumulated in double (p == 1 and p == 2 exactly as |x|
+// and x*x), or with p = inf the max of |x| (NaN ignored, as the CPU's std::max does).
+std::vector<double> abs_pow_sums(const std::vector<Tensor>& ts, double p);
+// Per pair: sum of (a - b)^2, the difference in the tensors' dtype, squares summed in double.
+std::vector<double> squared_distances(const std::vector<Tensor>& a, const std::vector<Tensor>& b);
+// Index of the first tensor that holds a NaN or an infinity, or -1 (one synchronisation).
+int64_t first_nonfinite(const std::vector<Tensor>& ts);
+// In place on a contiguous float tensor: t[i] = T(t[i] * factor) (clip_grad_norm_).
+void scale_(const Tensor& t, double factor);
+// In place on a contiguous float tensor: t[i] = min(hi, max(lo, t[i])) as std::min/std::max
+// order it (a NaN becomes lo, like the CPU loop; clip_grad_value_).
+void clamp_(const Tensor& t, double lo, double hi);
+// Rows of logits [N, C] whose argmax (first NaN, else first maximum, as argmax) equals
+// target [N] (int64); one synchronisation.
+int64_t count_argmax_equal(const Tensor& logits, const Tensor& target);
+
+// ---- overlapping uploads (cuda/staging.cu) ----
+// Double-buffered uploads of host batches on the device's copy stream through pinned
+// staging buffers, so the next batch's copy runs while the current step computes.
+// stage() may run on one thread while take()/done() run on a step's worker thread.
+class Uploader {
+ public:
+  explicit Uploader(int device);
+  ~Uploader();
+  Uploader(const Uploader&) = delete;
+  Uploader& operator=(const Uploader&) = delete;
+  // Queues copies of `host` (CPU tensors) to the device and returns at once. A batch
+  // staged earlier and not taken is replaced.
+  void stage(const TensorList& host);
+  // The device copies of `host` when it is the batch last staged (the same tensor
+  // objects, not written since), ordering the compute stream after the copy; else an
+  // empty list (the caller uploads itself).
+  TensorList take(const TensorList& host);
+  // Call once the work that reads the taken tensors is queued on the compute stream:
+  // their buffers are refilled only after the compute stream has passed this point.
+  void done();
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
 }  // namespace nw::cuda

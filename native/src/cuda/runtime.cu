@@ -65,6 +65,20 @@ cudaStream_t stream(int device) {
   return g_streams[device];
 }
 
+namespace {
+cudaStream_t g_copy_streams[kMaxDevices] = {};
+}  // namespace
+
+cudaStream_t copy_stream(int device) {
+  NW_CHECK(device >= 0 && device < kMaxDevices, "E_DEVICE", "bad CUDA device index " + std::to_string(device));
+  std::lock_guard<std::mutex> lock(g_stream_mutex);
+  if (!g_copy_streams[device]) {
+    DeviceGuard guard(device);
+    NW_CUDA_CHECK(cudaStreamCreateWithFlags(&g_copy_streams[device], cudaStreamNonBlocking));
+  }
+  return g_copy_streams[device];
+}
+
 void synchronize(int device) {
   DeviceGuard guard(device);
   NW_CUDA_CHECK(cudaStreamSynchronize(stream(device)));
@@ -94,10 +108,38 @@ struct DeviceCache {
   std::mutex m;
   std::map<size_t, std::vector<void*>> free_blocks;
   size_t in_use = 0, cached = 0, peak = 0;
+  // Blocks the copy stream writes: the event recorded after the last copy queued into each.
+  std::map<void*, cudaEvent_t> copy_uses;
+  // Released blocks whose last copy may still be running: reusable once their event has completed.
+  struct Deferred {
+    void* p;
+    size_t size;
+    cudaEvent_t done;
+  };
+  std::vector<Deferred> deferred;
+
+  // Moves released blocks whose copies have finished to the free lists.
+  void collect_deferred_locked(bool wait) {
+    for (size_t i = 0; i < deferred.size();) {
+      Deferred& d = deferred[i];
+      cudaError_t st = wait ? cudaEventSynchronize(d.done) : cudaEventQuery(d.done);
+      if (st == cudaErrorNotReady) {
+        cudaGetLastError();  // "not ready" is an answer, not an error to report later
+        ++i;
+        continue;
+      }
+      if (st != cudaSuccess) cudaGetLastError();  // a failed copy: the block is still reusable
+      cudaEventDestroy(d.done);
+      free_blocks[d.size].push_back(d.p);
+      deferred[i] = deferred.back();
+      deferred.pop_back();
+    }
+  }
 
   void release_cache_locked(int device) {
-    if (cached == 0) return;
     DeviceGuard guard(device);
+    collect_deferred_locked(true);
+    if (cached == 0) return;
     cudaStreamSynchronize(stream(device));
     for (auto& kv : free_blocks)
       for (void* p : kv.second) cudaFree(p);
@@ -119,6 +161,10 @@ void* alloc(size_t nbytes, int device) {
   const size_t size = round_size(nbytes);
   DeviceCache& c = cache(device);
   std::lock_guard<std::mutex> lock(c.m);
+  if (!c.deferred.empty()) {
+    DeviceGuard guard(device);
+    c.collect_deferred_locked(false);
+  }
   auto it = c.free_blocks.find(size);
   if (it != c.free_blocks.end() && !it->second.empty()) {
     void* p = it->second.back();
@@ -158,8 +204,36 @@ void release(void* p, size_t nbytes, int device) {
   DeviceCache& c = cache(device);
   std::lock_guard<std::mutex> lock(c.m);
   c.in_use -= size;
-  c.free_blocks[size].push_back(p);
   c.cached += size;
+  auto use = c.copy_uses.find(p);
+  if (use != c.copy_uses.end()) {
+    // Written by the copy stream: reusable once that copy is done, not at once.
+    c.deferred.push_back({p, size, use->second});
+    c.copy_uses.erase(use);
+    return;
+  }
+  c.free_blocks[size].push_back(p);
+}
+
+void record_copy_use(void* block, int device) {
+  if (!block) return;
+  DeviceGuard guard(device);
+  cudaEvent_t ev = nullptr;
+  NW_CUDA_CHECK(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming));
+  cudaError_t err = cudaEventRecord(ev, copy_stream(device));
+  if (err != cudaSuccess) {
+    cudaEventDestroy(ev);
+    check(err, "cudaEventRecord (copy stream)");
+  }
+  DeviceCache& c = cache(device);
+  std::lock_guard<std::mutex> lock(c.m);
+  auto it = c.copy_uses.find(block);
+  if (it != c.copy_uses.end()) {
+    cudaEventDestroy(it->second);  // the copy stream is in order: the new event covers the old copies
+    it->second = ev;
+  } else {
+    c.copy_uses.emplace(block, ev);
+  }
 }
 
 MemoryStats memory_stats(int device) {

@@ -2,11 +2,15 @@
 // clipping. Formulas follow torch/optim/*.py (1.13, single-tensor path).
 #include "optim.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 
 #include "cpu/parallel.h"
+#ifdef NW_WITH_CUDA
+#include "cuda/cuda.h"
+#endif
 
 namespace nw {
 namespace {
@@ -152,6 +156,48 @@ void rmsprop_update(const OptimizerConfig& c, T* p, const T* g, Optimizer::Param
   });
 }
 
+#ifdef NW_WITH_CUDA
+// The same state handling as the CPU updates above; the loops run as one kernel per
+// parameter on the parameter's device, with the state tensors there too.
+template <typename T>
+void sgd_update_cuda(const OptimizerConfig& c, T* p, const T* g, Optimizer::ParamState& s, const Tensor& param, int64_t n) {
+  cuda::SgdStep<T> a{static_cast<T>(c.lr), static_cast<T>(c.weight_decay), static_cast<T>(c.momentum),
+                     static_cast<T>(1 - c.dampening), c.maximize ? T(-1) : T(1), c.nesterov, false};
+  T* buf = nullptr;
+  if (c.momentum != 0) buf = buffer(s, "momentum_buffer", param, &a.fresh).template data<T>();
+  cuda::sgd_update<T>(param.device().index, p, g, buf, n, a);
+}
+
+template <typename T>
+void adam_update_cuda(const OptimizerConfig& c, bool decoupled, T* p, const T* g, Optimizer::ParamState& s,
+                      const Tensor& param, int64_t n) {
+  s.step += 1;
+  const double bc1 = 1 - std::pow(c.beta1, static_cast<double>(s.step));
+  const double bc2 = 1 - std::pow(c.beta2, static_cast<double>(s.step));
+  cuda::AdamStep<T> a{static_cast<T>(c.lr / bc1), static_cast<T>(std::sqrt(bc2)), static_cast<T>(c.beta1),
+                      static_cast<T>(c.beta2), static_cast<T>(c.eps), static_cast<T>(c.weight_decay),
+                      static_cast<T>(1 - c.lr * c.weight_decay), c.maximize ? T(-1) : T(1), decoupled};
+  T* m = buffer(s, "exp_avg", param).template data<T>();
+  T* v = buffer(s, "exp_avg_sq", param).template data<T>();
+  T* vmax = c.amsgrad ? buffer(s, "max_exp_avg_sq", param).template data<T>() : nullptr;
+  cuda::adam_update<T>(param.device().index, p, g, m, v, vmax, n, a);
+}
+
+template <typename T>
+void rmsprop_update_cuda(const OptimizerConfig& c, T* p, const T* g, Optimizer::ParamState& s, const Tensor& param,
+                         int64_t n) {
+  s.step += 1;
+  cuda::RmspropStep<T> a{static_cast<T>(c.lr), static_cast<T>(c.alpha), static_cast<T>(c.eps),
+                         static_cast<T>(c.weight_decay), static_cast<T>(c.momentum), c.maximize ? T(-1) : T(1)};
+  T* sq = buffer(s, "square_avg", param).template data<T>();
+  T* ga = c.centered ? buffer(s, "grad_avg", param).template data<T>() : nullptr;
+  T* buf = c.momentum > 0 ? buffer(s, "momentum_buffer", param).template data<T>() : nullptr;
+  cuda::rmsprop_update<T>(param.device().index, p, g, sq, ga, buf, n, a);
+}
+#endif
+
+bool on_cuda(const Tensor& t) { return t.device().type == DeviceType::CUDA; }
+
 }  // namespace
 
 Optimizer::Optimizer(std::vector<Tensor> params, OptimizerConfig config)
@@ -174,6 +220,8 @@ void Optimizer::step() {
     const Tensor& p = params_[i];
     Tensor g = p.grad();
     if (!g.defined()) continue;
+    NW_CHECK(g.device() == p.device(), "E_DEVICE",
+             "the gradient of a parameter is on " + g.device().str() + " but the parameter on " + p.device().str());
     Tensor gc = g.contiguous();
     if (gc.dtype() != p.dtype()) gc = to_dtype(gc, p.dtype());
     NW_DISPATCH_FLOAT(p.dtype(), "optimizer", [&] {
@@ -181,6 +229,15 @@ void Optimizer::step() {
       T* pp = p.data<T>();
       const T* pg = gc.data<T>();
       int64_t n = p.numel();
+      if (on_cuda(p)) {
+#ifdef NW_WITH_CUDA
+        if (config_.kind == "sgd") sgd_update_cuda<T>(config_, pp, pg, state_[i], p, n);
+        else if (config_.kind == "adam") adam_update_cuda<T>(config_, false, pp, pg, state_[i], p, n);
+        else if (config_.kind == "adamw") adam_update_cuda<T>(config_, true, pp, pg, state_[i], p, n);
+        else rmsprop_update_cuda<T>(config_, pp, pg, state_[i], p, n);
+#endif
+        return;
+      }
       if (config_.kind == "sgd") sgd_update<T>(config_, pp, pg, state_[i], p, n);
       else if (config_.kind == "adam") adam_update<T>(config_, false, pp, pg, state_[i], p, n);
       else if (config_.kind == "adamw") adam_update<T>(config_, true, pp, pg, state_[i], p, n);
@@ -201,13 +258,23 @@ void Optimizer::set_state(size_t index, const ParamState& s) {
     NW_CHECK(kv.second.sizes() == params_[index].sizes(), "E_SHAPE",
              "optimizer state '" + kv.first + "' has shape " + shape_str(kv.second.sizes()) + " but the parameter has " +
                  shape_str(params_[index].sizes()));
+  // Copied onto the parameter's device in its dtype, from wherever the state comes from
+  // (a checkpoint read on the CPU loads into a cuda model and the other way round).
+  const Tensor& param = params_[index];
   ParamState copy;
   copy.step = s.step;
-  for (const auto& kv : s.buffers) copy.buffers[kv.first] = to_dtype(kv.second, params_[index].dtype()).clone();
+  for (const auto& kv : s.buffers) {
+    Tensor t = empty(param.sizes(), param.dtype(), param.device());
+    copy_(t, kv.second);
+    copy.buffers[kv.first] = t;
+  }
   state_[index] = copy;
 }
 
 double l2_norm(const Tensor& t) {
+#ifdef NW_WITH_CUDA
+  if (on_cuda(t)) return std::sqrt(cuda::abs_pow_sums({t}, 2.0)[0]);
+#endif
   Tensor c = t.contiguous();
   return NW_DISPATCH_FLOAT(c.dtype(), "norm", [&] {
     const scalar_t* p = c.data<scalar_t>();
@@ -218,6 +285,9 @@ double l2_norm(const Tensor& t) {
 }
 
 bool all_finite(const Tensor& t) {
+#ifdef NW_WITH_CUDA
+  if (on_cuda(t)) return cuda::first_nonfinite({t}) < 0;
+#endif
   // Exponent bits all ones = inf or NaN; an integer test vectorises, a float sum would not.
   Tensor c = t.contiguous();
   if (c.dtype() == DType::Float32) {
@@ -239,9 +309,18 @@ bool all_finite(const Tensor& t) {
 double clip_grad_norm(const std::vector<Tensor>& params, double max_norm, double norm_type) {
   double total = 0;
   bool inf_norm = std::isinf(norm_type);
+  // Gradients on a cuda device are reduced there (one read-back per device), those on the
+  // CPU here; the parts combine like torch's per-device norms.
+  std::vector<std::pair<Device, std::vector<Tensor>>> device_grads;
   for (const auto& p : params) {
     Tensor g = p.grad();
     if (!g.defined()) continue;
+    if (on_cuda(g)) {
+      auto it = std::find_if(device_grads.begin(), device_grads.end(), [&](const auto& e) { return e.first == g.device(); });
+      if (it == device_grads.end()) device_grads.push_back({g.device(), {g}});
+      else it->second.push_back(g);
+      continue;
+    }
     Tensor c = g.contiguous();
     NW_DISPATCH_FLOAT(c.dtype(), "clip_grad_norm", [&] {
       const scalar_t* pg = c.data<scalar_t>();
@@ -251,6 +330,14 @@ double clip_grad_norm(const std::vector<Tensor>& params, double max_norm, double
       }
     });
   }
+#ifdef NW_WITH_CUDA
+  for (const auto& dg : device_grads) {
+    for (const auto& g : dg.second)
+      NW_CHECK(is_floating(g.dtype()), "E_DTYPE",
+               std::string("clip_grad_norm needs a float32 or float64 tensor, got ") + dtype_name(g.dtype()));
+    for (double part : cuda::abs_pow_sums(dg.second, norm_type)) total = inf_norm ? std::max(total, part) : total + part;
+  }
+#endif
   if (!inf_norm) total = std::pow(total, 1.0 / norm_type);
   double coef = max_norm / (total + 1e-6);
   if (coef < 1.0) {
@@ -260,8 +347,14 @@ double clip_grad_norm(const std::vector<Tensor>& params, double max_norm, double
       NW_DISPATCH_FLOAT(g.dtype(), "clip_grad_norm", [&] {
         // grads are contiguous: they come from backward or were cloned there
         Tensor c = g.contiguous();
-        scalar_t* pg = c.data<scalar_t>();
-        for (int64_t i = 0, n = c.numel(); i < n; ++i) pg[i] = static_cast<scalar_t>(pg[i] * coef);
+        if (on_cuda(c)) {
+#ifdef NW_WITH_CUDA
+          cuda::scale_(c, coef);
+#endif
+        } else {
+          scalar_t* pg = c.data<scalar_t>();
+          for (int64_t i = 0, n = c.numel(); i < n; ++i) pg[i] = static_cast<scalar_t>(pg[i] * coef);
+        }
         if (c.impl() != g.impl()) p.set_grad(c);
       });
     }
@@ -275,12 +368,72 @@ void clip_grad_value(const std::vector<Tensor>& params, double v) {
     if (!g.defined()) continue;
     Tensor c = g.contiguous();
     NW_DISPATCH_FLOAT(c.dtype(), "clip_grad_value", [&] {
+      if (on_cuda(c)) {
+#ifdef NW_WITH_CUDA
+        cuda::clamp_(c, -v, v);
+#endif
+        return;
+      }
       scalar_t* pg = c.data<scalar_t>();
       const scalar_t lo = static_cast<scalar_t>(-v), hi = static_cast<scalar_t>(v);
       for (int64_t i = 0, n = c.numel(); i < n; ++i) pg[i] = std::min(hi, std::max(lo, pg[i]));
     });
     if (c.impl() != g.impl()) p.set_grad(c);
   }
+}
+
+int64_t first_nonfinite(const std::vector<Tensor>& ts) {
+#ifdef NW_WITH_CUDA
+  // All on one cuda device: one read-back for the lot.
+  if (!ts.empty() && on_cuda(ts[0]) &&
+      std::all_of(ts.begin(), ts.end(), [&](const Tensor& t) { return t.device() == ts[0].device(); }))
+    return cuda::first_nonfinite(ts);
+#endif
+  for (size_t i = 0; i < ts.size(); ++i)
+    if (!all_finite(ts[i])) return static_cast<int64_t>(i);
+  return -1;
+}
+
+std::vector<double> l2_norms(const std::vector<Tensor>& ts) {
+  std::vector<double> out(ts.size(), 0.0);
+#ifdef NW_WITH_CUDA
+  if (!ts.empty() && on_cuda(ts[0]) &&
+      std::all_of(ts.begin(), ts.end(), [&](const Tensor& t) { return t.device() == ts[0].device(); })) {
+    std::vector<double> sums = cuda::abs_pow_sums(ts, 2.0);
+    for (size_t i = 0; i < ts.size(); ++i) out[i] = std::sqrt(sums[i]);
+    return out;
+  }
+#endif
+  for (size_t i = 0; i < ts.size(); ++i) out[i] = l2_norm(ts[i]);
+  return out;
+}
+
+std::vector<double> l2_distances(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
+  NW_CHECK(a.size() == b.size(), "E_INTERNAL", "l2_distances: lists of different lengths");
+  std::vector<double> out(a.size(), 0.0);
+#ifdef NW_WITH_CUDA
+  if (!a.empty() && on_cuda(a[0])) {
+    std::vector<double> sums = cuda::squared_distances(a, b);
+    for (size_t i = 0; i < a.size(); ++i) out[i] = std::sqrt(sums[i]);
+    return out;
+  }
+#endif
+  for (size_t i = 0; i < a.size(); ++i) {
+    NW_CHECK(a[i].device() == b[i].device() && a[i].sizes() == b[i].sizes() && a[i].dtype() == b[i].dtype(), "E_INTERNAL",
+             "l2_distances: tensors differ in device, shape or dtype");
+    NW_DISPATCH_FLOAT(a[i].dtype(), "update norm", [&] {
+      Tensor x = a[i].contiguous(), y = b[i].contiguous();
+      const scalar_t* px = x.data<scalar_t>();
+      const scalar_t* py = y.data<scalar_t>();
+      double acc = 0;
+      for (int64_t k = 0, n = x.numel(); k < n; ++k) {
+        const scalar_t d = px[k] - py[k];  // in the dtype, as ops::sub
+        acc += static_cast<double>(d) * d;
+      }
+      out[i] = std::sqrt(acc);
+    });
+  }
+  return out;
 }
 
 }  // namespace nw

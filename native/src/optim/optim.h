@@ -57,5 +57,11 @@ void clip_grad_value(const std::vector<Tensor>& params, double clip_value);
 double l2_norm(const Tensor& t);
 // true if every value is finite
 bool all_finite(const Tensor& t);
+// Index of the first tensor holding a NaN or inf, or -1 (on a cuda device: one read-back).
+int64_t first_nonfinite(const std::vector<Tensor>& ts);
+// L2 norms of tensors (on a cuda device: computed there, one read-back).
+std::vector<double> l2_norms(const std::vector<Tensor>& ts);
+// L2 norms of a[i] - b[i] (the difference in the tensors' dtype; same shape, dtype, device).
+std::vector<double> l2_distances(const std::vector<Tensor>& a, const std::vector<Tensor>& b);
 
 }  // namespace nw

@@ -3,11 +3,15 @@
 #include "model.h"
 
 #include <cmath>
+#include <functional>
 #include <set>
 
 #include "core/autograd.h"
 #include "core/random.h"
 #include "ops/ops.h"
+#ifdef NW_WITH_CUDA
+#include "cuda/cuda.h"
+#endif
 
 namespace nw {
 
@@ -35,14 +39,24 @@ void init_tensor(const Tensor& t, const InitSpec& init) {
   }
 }
 
-Model::Model(PlanSpec spec) : spec_(std::move(spec)) {
+Model::Model(PlanSpec spec, Device device) : spec_(std::move(spec)), device_(device) {
+  if (device_.type == DeviceType::CUDA) {
+#ifdef NW_WITH_CUDA
+    cuda::check_device(device_);
+#else
+    throw Error("E_DEVICE", "device " + device_.str() +
+                                " is not available: this engine was built without CUDA (nvcc was not found); use cpu");
+#endif
+  }
   std::set<std::string> known;
   for (const auto& v : spec_.inputs) known.insert(v.name);
   for (const auto& v : spec_.targets) known.insert(v.name);
   for (const auto& ts : spec_.tensors) {
     NW_CHECK(!tensors_.count(ts.key), "E_PLAN", "the Plan declares tensor '" + ts.key + "' twice");
+    // Initialised on the CPU generator on every device, so a seed means the same weights.
     Tensor t = empty(ts.shape, ts.dtype);
     init_tensor(t, ts.init);
+    if (device_ != t.device()) t = to_device(t, device_);
     t.impl()->name = ts.key;
     if (ts.trainable && !ts.buffer) {
       t.set_requires_grad(true);
@@ -64,7 +78,76 @@ Model::Model(PlanSpec spec) : spec_(std::move(spec)) {
   }
   for (const auto& o : spec_.outputs) NW_CHECK(known.count(o), "E_PLAN", "the Plan's output '" + o + "' is never computed");
   NW_CHECK(spec_.loss.empty() || known.count(spec_.loss), "E_PLAN", "the Plan's loss '" + spec_.loss + "' is never computed");
+#ifdef NW_WITH_CUDA
+  if (device_.type == DeviceType::CUDA) uploader_ = new cuda::Uploader(device_.index);
+#endif
 }
+
+Model::~Model() {
+#ifdef NW_WITH_CUDA
+  delete uploader_;
+#endif
+}
+
+void Model::prefetch(const TensorList& inputs, const TensorList& targets) {
+#ifdef NW_WITH_CUDA
+  if (!uploader_) return;
+  TensorList all = inputs;
+  all.insert(all.end(), targets.begin(), targets.end());
+  for (const auto& t : all)
+    if (!t.defined() || t.device().type != DeviceType::CPU) return;  // nothing to stage: the step moves or refuses it
+  uploader_->stage(all);
+#else
+  (void)inputs;
+  (void)targets;
+#endif
+}
+
+std::pair<TensorList, TensorList> Model::on_device(const TensorList& inputs, const TensorList& targets) {
+  TensorList all = inputs;
+  all.insert(all.end(), targets.begin(), targets.end());
+  TensorList moved;
+#ifdef NW_WITH_CUDA
+  if (uploader_) moved = uploader_->take(all);
+#endif
+  if (moved.empty()) {
+    for (size_t i = 0; i < all.size(); ++i) {
+      const Tensor& t = all[i];
+      const bool is_input = i < inputs.size();
+      const std::vector<PlanValueSpec>& specs = is_input ? spec_.inputs : spec_.targets;
+      const size_t k = is_input ? i : i - inputs.size();
+      const std::string what = std::string(is_input ? "input" : "target") + " '" + (k < specs.size() ? specs[k].name : std::to_string(k)) + "'";
+      NW_CHECK(t.defined(), "E_ARG", what + " is missing");
+      if (t.device() == device_) moved.push_back(t);
+      else if (t.device().type == DeviceType::CPU) moved.push_back(to_device(t, device_));  // upload now
+      else
+        throw Error("E_DEVICE", what + " is on " + t.device().str() + " but the model is on " + device_.str() +
+                                    "; pass host tensors or tensors on " + device_.str());
+    }
+  }
+  TensorList in(moved.begin(), moved.begin() + static_cast<std::ptrdiff_t>(inputs.size()));
+  TensorList tg(moved.begin() + static_cast<std::ptrdiff_t>(inputs.size()), moved.end());
+  return {in, tg};
+}
+
+void Model::step_done() {
+#ifdef NW_WITH_CUDA
+  if (uploader_) uploader_->done();
+#endif
+}
+
+namespace {
+// Marks the step's prefetched buffers reusable once its queued work has passed, however the step ends.
+struct StepDone {
+  std::function<void()> fn;
+  ~StepDone() {
+    try {
+      fn();
+    } catch (...) {
+    }
+  }
+};
+}  // namespace
 
 std::vector<Tensor> Model::trainable_parameters() const {
   std::vector<Tensor> out;
@@ -133,6 +216,9 @@ int64_t Model::count_correct(const std::map<std::string, Tensor>& values, const 
   const Tensor& logits = it->second;
   if (logits.dim() != 2 || target.dim() != 1 || logits.sizes()[0] != target.sizes()[0]) return -1;
   NoGradGuard guard;
+#ifdef NW_WITH_CUDA
+  if (logits.device().type == DeviceType::CUDA) return cuda::count_argmax_equal(logits, target);
+#endif
   Tensor pred = call_op("argmax", {logits}, {{"dim", int64_t(1)}})[0];
   const int64_t* pp = pred.data<int64_t>();
   Tensor tc = target.contiguous();
@@ -142,9 +228,13 @@ int64_t Model::count_correct(const std::map<std::string, Tensor>& values, const 
   return correct;
 }
 
-StepResult Model::train_step(const TensorList& inputs, const TensorList& targets, const StepOptions& opts) {
+StepResult Model::train_step(const TensorList& host_inputs, const TensorList& host_targets, const StepOptions& opts) {
   NW_CHECK(!spec_.loss.empty(), "E_PLAN", "this model has no loss node; add one to train it");
   NW_CHECK(optimizer_ != nullptr, "E_PLAN", "no optimizer configured for this model");
+  check_values(spec_.inputs, host_inputs, "input");
+  check_values(spec_.targets, host_targets, "target");
+  StepDone done{[this] { step_done(); }};
+  auto [inputs, targets] = on_device(host_inputs, host_targets);
   if (opts.lr >= 0) optimizer_->set_lr(opts.lr);
   StepResult r;
   r.count = inputs.empty() || inputs[0].dim() == 0 ? 0 : inputs[0].sizes()[0];
@@ -166,6 +256,54 @@ StepResult Model::train_step(const TensorList& inputs, const TensorList& targets
   }
   values.clear();  // free activations before the update
   auto params = trainable_parameters();
+  if (device_.type != DeviceType::CPU) {
+    // One read-back for every gradient's check, one for each statistic.
+    std::vector<Tensor> grads;
+    std::vector<size_t> owner;
+    for (size_t i = 0; i < params.size(); ++i) {
+      Tensor g = params[i].grad();
+      if (!g.defined()) continue;
+      grads.push_back(g);
+      owner.push_back(i);
+    }
+    int64_t bad = first_nonfinite(grads);
+    if (bad >= 0) {
+      r.finite = false;
+      r.nonfinite_where = "gradient of " + trainable_keys_[owner[static_cast<size_t>(bad)]];
+      optimizer_->zero_grad();
+      return r;
+    }
+    if (opts.clip_norm > 0) r.total_grad_norm = clip_grad_norm(params, opts.clip_norm, opts.clip_norm_type);
+    if (opts.clip_value > 0) clip_grad_value(params, opts.clip_value);
+    std::vector<Tensor> before;
+    if (opts.param_stats) {
+      grads.clear();
+      for (const auto& p : params) {
+        Tensor g = p.grad();
+        grads.push_back(g.defined() ? g : zeros({0}, p.dtype(), device_));
+        before.push_back(p.clone());
+      }
+      std::vector<double> gn = l2_norms(grads);
+      for (size_t i = 0; i < params.size(); ++i) {
+        ParamStat ps;
+        ps.key = trainable_keys_[i];
+        ps.grad_norm = gn[i];
+        r.params.push_back(ps);
+      }
+    }
+    optimizer_->step();
+    if (opts.param_stats) {
+      std::vector<Tensor> now;
+      for (const auto& p : params) now.push_back(p.detach());
+      std::vector<double> wn = l2_norms(now);
+      std::vector<double> un = l2_distances(now, before);
+      for (size_t i = 0; i < params.size(); ++i) {
+        r.params[i].weight_norm = wn[i];
+        r.params[i].update_norm = un[i];
+      }
+    }
+    return r;
+  }
   for (size_t i = 0; i < params.size(); ++i) {
     Tensor g = params[i].grad();
     if (g.defined() && !all_finite(g)) {
@@ -175,7 +313,7 @@ StepResult Model::train_step(const TensorList& inputs, const TensorList& targets
       return r;
     }
   }
-  if (opts.clip_norm > 0) r.total_grad_norm = clip_grad_norm(params, opts.clip_norm);
+  if (opts.clip_norm > 0) r.total_grad_norm = clip_grad_norm(params, opts.clip_norm, opts.clip_norm_type);
   if (opts.clip_value > 0) clip_grad_value(params, opts.clip_value);
   std::vector<Tensor> before;
   if (opts.param_stats) {
@@ -199,8 +337,12 @@ StepResult Model::train_step(const TensorList& inputs, const TensorList& targets
   return r;
 }
 
-StepResult Model::eval_step(const TensorList& inputs, const TensorList& targets) {
+StepResult Model::eval_step(const TensorList& host_inputs, const TensorList& host_targets) {
   NoGradGuard guard;
+  check_values(spec_.inputs, host_inputs, "input");
+  if (!host_targets.empty()) check_values(spec_.targets, host_targets, "target");
+  StepDone done{[this] { step_done(); }};
+  auto [inputs, targets] = on_device(host_inputs, host_targets);
   StepResult r;
   r.count = inputs.empty() || inputs[0].dim() == 0 ? 0 : inputs[0].sizes()[0];
   auto values = run(inputs, targets, false, !targets.empty(), false, nullptr);
@@ -212,8 +354,11 @@ StepResult Model::eval_step(const TensorList& inputs, const TensorList& targets)
   return r;
 }
 
-TensorList Model::predict(const TensorList& inputs) {
+TensorList Model::predict(const TensorList& host_inputs) {
   NoGradGuard guard;
+  check_values(spec_.inputs, host_inputs, "input");
+  StepDone done{[this] { step_done(); }};
+  TensorList inputs = on_device(host_inputs, {}).first;
   auto values = run(inputs, {}, false, false, false, nullptr);
   TensorList out;
   for (const auto& o : spec_.outputs) out.push_back(values.at(o));

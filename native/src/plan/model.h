@@ -57,6 +57,7 @@ struct PlanSpec {
 struct StepOptions {
   double lr = -1;             // < 0: keep the optimizer's
   double clip_norm = 0;       // > 0: clip_grad_norm_ to this
+  double clip_norm_type = 2;  // clip_grad_norm_'s norm_type (inf allowed)
   double clip_value = 0;      // > 0: clip_grad_value_ to this
   bool param_stats = false;   // per-parameter grad/weight norms
   bool anomaly = false;       // find the first step whose output is non-finite
@@ -77,19 +78,35 @@ struct StepResult {
   std::vector<ParamStat> params;
 };
 
+namespace cuda {
+class Uploader;
+}
+
 class Model {
  public:
-  explicit Model(PlanSpec spec);
+  // Parameters are initialised on the CPU generator whatever the device (the same seed
+  // gives the same initial weights everywhere), then moved to `device`.
+  explicit Model(PlanSpec spec, Device device = {});
+  ~Model();
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+  Device device() const { return device_; }
 
   void configure_optimizer(const OptimizerConfig& config);
   Optimizer* optimizer() { return optimizer_.get(); }
 
-  // inputs/targets in the Plan's order.
+  // inputs/targets in the Plan's order, on the CPU (uploaded here) or on the model's device.
   StepResult train_step(const TensorList& inputs, const TensorList& targets, const StepOptions& opts);
+  // On a cuda model: queues the upload of the next batch (host tensors) on the copy stream
+  // so it overlaps the step running now; the step given these same tensors uses the copy.
+  // A no-op on the CPU. Safe to call while a step runs on another thread.
+  void prefetch(const TensorList& inputs, const TensorList& targets);
   StepResult eval_step(const TensorList& inputs, const TensorList& targets);
   TensorList predict(const TensorList& inputs);
 
+  // The live tensors (on the model's device).
   std::vector<std::pair<std::string, Tensor>> state_dict() const;
+  // `value` may be on any device; it is copied onto the model's.
   void load_tensor(const std::string& key, const Tensor& value);
   const PlanSpec& spec() const { return spec_; }
   std::vector<Tensor> trainable_parameters() const;
@@ -100,8 +117,13 @@ class Model {
   std::map<std::string, Tensor> run(const TensorList& inputs, const TensorList& targets, bool training, bool need_loss,
                                     bool anomaly, std::string* nonfinite_where);
   int64_t count_correct(const std::map<std::string, Tensor>& values, const TensorList& targets) const;
+  // inputs and targets on the model's device (prefetched copies, or uploads now).
+  std::pair<TensorList, TensorList> on_device(const TensorList& inputs, const TensorList& targets);
+  void step_done();
 
   PlanSpec spec_;
+  Device device_;
+  cuda::Uploader* uploader_ = nullptr;  // cuda models only
   std::vector<const OpDef*> ops_;
   std::vector<bool> has_training_;
   std::map<std::string, Tensor> tensors_;
