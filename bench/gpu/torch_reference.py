@@ -12,8 +12,12 @@ e.g.   torch_reference.py sgemm-cuda 4096 lenet-cuda convbn-cuda charlstm-cuda
 """
 import argparse
 import json
+import os
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+from timing import best_seconds  # noqa: E402 - bench/reference/timing.py, shared with the CPU GEMM references
 
 DEFAULT_STEPS = {"lenet-cuda": 300, "convbn-cuda": 200, "charlstm-cuda": 60}
 WARMUP = 5
@@ -30,18 +34,7 @@ def sgemm(torch, device, n, repeats):
     c = torch.empty(n, n, device=device)
     torch.mm(a, b, out=c)
     torch.cuda.synchronize(device)
-    t0 = time.perf_counter()
-    torch.mm(a, b, out=c)
-    torch.cuda.synchronize(device)
-    one = time.perf_counter() - t0
-    inner = max(1, int(0.05 / max(one, 1e-7)))
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            torch.mm(a, b, out=c)
-        torch.cuda.synchronize(device)
-        best = min(best, (time.perf_counter() - t0) / inner)
+    best = best_seconds(lambda: torch.mm(a, b, out=c), repeats, lambda: torch.cuda.synchronize(device))
     return {"workload": "sgemm-cuda", "n": n, "device": torch.cuda.get_device_name(device), "backend": "cuBLAS via PyTorch",
             "seconds": best, "gflops": 2.0 * n ** 3 / best * 1e-9}
 

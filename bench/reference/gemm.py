@@ -3,7 +3,8 @@
 import json
 import os
 import sys
-import time
+
+from timing import best_seconds
 
 try:
     import numpy as np
@@ -32,16 +33,7 @@ def main():
     b = rng.uniform(-1, 1, (n, n)).astype(np.float32)
     c = a @ b  # warm up
     flops = 2.0 * n * n * n
-    one = time.perf_counter()
-    np.matmul(a, b, out=c)
-    one = time.perf_counter() - one
-    inner = max(1, int(0.05 / max(one, 1e-7)))
-    best = float("inf")
-    for _ in range(repeats):
-        t = time.perf_counter()
-        for _ in range(inner):
-            np.matmul(a, b, out=c)
-        best = min(best, (time.perf_counter() - t) / inner)
+    best = best_seconds(lambda: np.matmul(a, b, out=c), repeats)
     print(json.dumps({"numpy": np.__version__, "blas": blas_library(), "seconds": best, "gflops": flops / best * 1e-9}))
 
 

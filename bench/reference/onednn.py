@@ -2,7 +2,8 @@
 # computing A·Bᵀ for square float32 n×n; best of repeats, one JSON line.
 import json
 import sys
-import time
+
+from timing import best_seconds
 
 try:
     import torch
@@ -19,16 +20,7 @@ def main():
     w = (torch.rand(n, n) * 2 - 1).to_mkldnn()
     linear = torch._C._nn.mkldnn_linear
     linear(a, w, None)
-    one = time.perf_counter()
-    linear(a, w, None)
-    one = time.perf_counter() - one
-    inner = max(1, int(0.05 / max(one, 1e-7)))
-    best = float("inf")
-    for _ in range(5):
-        t = time.perf_counter()
-        for _ in range(inner):
-            linear(a, w, None)
-        best = min(best, (time.perf_counter() - t) / inner)
+    best = best_seconds(lambda: linear(a, w, None), 5)
     print(json.dumps({"torch": torch.__version__, "seconds": best, "gflops": 2.0 * n ** 3 / best * 1e-9}))
 
 

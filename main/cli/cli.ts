@@ -9,14 +9,15 @@ const usage = `Usage: netwright <command> [options]
 
 Commands:
   info [--json]   start the trainer, load the native engine and print what it reports
-  train <project.json> [--epochs N] [--device cpu|cuda:0] [--out DIR] [--max-steps N] [--json]
+  train <project.json> [--epochs N] [--device D] [--out DIR] [--max-steps N] [--json]
                   train the project's model on its dataset; progress bar, one line per epoch,
                   checkpoints (DIR/checkpoints/last.mdl) every epoch and on stop (Ctrl-C)
-  eval <project.json> --weights <file> [--json]
+  eval <project.json> --weights <file> [--device D] [--json]
                   loss, accuracy and confusion matrix on the test set (else the validation split)
-  predict <project.json> --weights <file> --input <x.npy> --output <y.npy> [--json]
+  predict <project.json> --weights <file> --input <x.npy> --output <y.npy> [--device D] [--json]
                   run the model on a .npy batch and write its output as .npy (no dataset or loss needed)
                   weights (eval, predict): .mdl/.pt/.pth (a state_dict or a resume checkpoint), .safetensors
+                  --device (train, eval, predict): auto, cpu, cuda or cuda:N; default the project's setting
   export <project.json> [--weights <file>] --to <path>
                   .mdl (torch.save format), .py (model.py + train.py beside it), .safetensors;
                   weights from --weights (.mdl, .pt, .safetensors) or freshly initialised

@@ -15,6 +15,7 @@ export function formatStatus(status: EngineStatus): string {
         `  SIMD: ${info.simd}`,
         `  threads: ${info.threads} (physical cores: ${info.physicalCores})`,
         `  CUDA: ${info.cudaStatus}`,
+        ...(info.cudaGemm !== undefined ? [`  CUDA GEMM: ${info.cudaGemm}`] : []),
         'Devices:',
         ...devices,
       ].join('\n');

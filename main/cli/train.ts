@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isFinalRunState, type RunInfo, type RunMetric } from '../../shared/api';
+import { isFinalRunState, parseDeviceSetting, type RunInfo, type RunMetric } from '../../shared/api';
 import { createHost, forkLauncher, packagePaths, packageVersion } from '../host';
 import { evaluateProject, predictProject, type EvalReport } from '../trainer/inference';
 import { readNpy, writeNpy } from '../trainer/npy';
@@ -16,6 +16,17 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive whole number, got ${JSON.stringify(value)}`);
   return n;
+}
+
+/**
+ * --device as training takes it (shared/api/devices.ts): auto, cpu, cuda or cuda:N, else a usage error saying what to
+ * write; undefined keeps the project's setting. Whether the device exists and runs the model is the run's check.
+ */
+function deviceOption(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const parsed = parseDeviceSetting(value);
+  if (!parsed.ok) throw new UsageError(`--device: ${parsed.message}`);
+  return parsed.setting;
 }
 
 function projectFile(path: string | undefined, command: string): { text: string; baseDir: string; path: string } {
@@ -54,8 +65,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const project = projectFile(positionals[0], 'train');
   const epochs = positiveInt(values.epochs, '--epochs');
   const maxSteps = positiveInt(values['max-steps'], '--max-steps');
-  const device = values.device;
-  if (device !== undefined && !/^(cpu|auto|cuda(:\d+)?)$/.test(device)) throw new UsageError(`--device must be cpu or cuda:N, got ${JSON.stringify(device)}`);
+  const device = deviceOption(values.device);
   const json = values.json === true;
   const paths = packagePaths();
   const host = createHost({
@@ -97,7 +107,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     const options = {
       ...(epochs !== undefined ? { epochs } : {}),
       ...(maxSteps !== undefined ? { maxSteps } : {}),
-      ...(device !== undefined ? { device: device === 'cuda' ? 'cuda:0' : device } : {}),
+      ...(device !== undefined ? { device } : {}),
     };
     const started = await host.startRun({ projectPath: project.path, ...(values.out !== undefined ? { outDir: values.out } : {}), options });
     const stopOnSignal = (): void => {
@@ -134,13 +144,16 @@ export function formatConfusion(report: EvalReport): string[] {
 }
 
 export async function evalCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: { weights: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true, strict: true, options: { weights: { type: 'string' }, device: { type: 'string' }, json: { type: 'boolean' } },
+  });
   const project = projectFile(positionals[0], 'eval');
   if (values.weights === undefined) throw new UsageError('eval needs --weights <checkpoint.mdl> (written by netwright train)');
-  const report = await evaluateProject(project.text, project.baseDir, resolve(values.weights));
+  const device = deviceOption(values.device);
+  const report = await evaluateProject(project.text, project.baseDir, resolve(values.weights), device !== undefined ? { device } : {});
   if (values.json === true) console.log(JSON.stringify(report, null, 2));
   else {
-    console.log(`${report.split} set: ${report.count} samples  loss ${num(report.loss)}  accuracy ${pct(report.accuracy)}`);
+    console.log(`${report.split} set: ${report.count} samples  loss ${num(report.loss)}  accuracy ${pct(report.accuracy)}  on ${report.device}`);
     for (const line of formatConfusion(report)) console.log(line);
   }
   return 0;
@@ -149,16 +162,17 @@ export async function evalCommand(args: string[]): Promise<number> {
 export async function predictCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args, allowPositionals: true, strict: true,
-    options: { weights: { type: 'string' }, input: { type: 'string' }, output: { type: 'string' }, json: { type: 'boolean' } },
+    options: { weights: { type: 'string' }, input: { type: 'string' }, output: { type: 'string' }, device: { type: 'string' }, json: { type: 'boolean' } },
   });
   const project = projectFile(positionals[0], 'predict');
   if (values.weights === undefined) throw new UsageError('predict needs --weights <file> (.mdl, .pt, .pth or .safetensors)');
   if (values.input === undefined) throw new UsageError('predict needs --input <file.npy>');
   if (values.output === undefined) throw new UsageError('predict needs --output <file.npy>');
+  const device = deviceOption(values.device);
   const input = readNpy(resolve(values.input));
-  const out = await predictProject(project.text, resolve(values.weights), input);
+  const out = await predictProject(project.text, resolve(values.weights), input, device !== undefined ? { device } : {});
   writeNpy(resolve(values.output), out);
-  if (values.json === true) console.log(JSON.stringify({ input: input.shape, output: out.shape, file: resolve(values.output) }));
-  else console.log(`wrote ${resolve(values.output)}: shape (${out.shape.join(', ')}) float32 for ${input.shape[0] ?? 1} input(s)`);
+  if (values.json === true) console.log(JSON.stringify({ input: input.shape, output: out.shape, file: resolve(values.output), device: out.device }));
+  else console.log(`wrote ${resolve(values.output)}: shape (${out.shape.join(', ')}) float32 for ${input.shape[0] ?? 1} input(s) on ${out.device}`);
   return 0;
 }

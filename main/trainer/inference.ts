@@ -1,17 +1,29 @@
 // Evaluation and prediction with saved weights (the CLI's eval and predict): loss, accuracy and a confusion
-// matrix over the test set (or the validation split), and batched predictions for a .npy input.
+// matrix over the test set (or the validation split), and batched predictions for a .npy input; on the device a
+// training run would take (the project's setting or an override: auto, cpu, cuda:N).
+import type { DeviceName } from '../../shared/api/devices';
 import type { Plan } from '../../shared/api/plan';
 import { readWeights } from './checkpoint';
 import type { Dataset } from './datasets';
 import { native, nativeModel, type Model, type NativeModule } from './engine';
 import { DataLoader } from './loader';
 import type { NpyArray } from './npy';
-import { batchSource, batchTensors, compileProject, loadIntoModel, prepare, RunError } from './run';
+import { batchSource, batchTensors, compileProject, loadIntoModel, prepare, RunError, runDevice } from './run';
 
-async function loadModel(plan: Plan, weightsPath: string): Promise<{ nw: NativeModule; model: Model }> {
+/** Where eval and predict run: a device setting (auto, cpu, cuda, cuda:N) as training takes it; default the project's. */
+export interface InferenceOptions {
+  device?: string;
+}
+
+/**
+ * The model with the weights loaded, on the device the setting chooses (runDevice: the same rules and messages as a
+ * training run's device, checked before anything is read).
+ */
+async function loadModel(plan: Plan, weightsPath: string, setting: string): Promise<{ nw: NativeModule; model: Model; device: DeviceName }> {
   const nw = await native();
   const { Model } = await nativeModel();
-  const model = new Model(plan);
+  const { device } = runDevice(nw, plan, setting);
+  const model = new Model(plan, { device });
   try {
     const checkpoint = readWeights(weightsPath);
     loadIntoModel(nw, model, checkpoint, false);
@@ -20,11 +32,12 @@ async function loadModel(plan: Plan, weightsPath: string): Promise<{ nw: NativeM
     const message = error instanceof Error ? error.message : String(error);
     throw new RunError('E_CHECKPOINT', message.includes('state_dict does not match') ? `${weightsPath} does not fit this model: ${message}` : message);
   }
-  return { nw, model };
+  return { nw, model, device };
 }
 
 export interface EvalReport {
   split: 'test' | 'validation' | 'train';
+  device: DeviceName;
   count: number;
   loss: number;
   accuracy: number | null;
@@ -33,9 +46,9 @@ export interface EvalReport {
   confusion: number[][] | null;
 }
 
-export async function evaluateProject(projectJson: string, baseDir: string | null, weightsPath: string): Promise<EvalReport> {
+export async function evaluateProject(projectJson: string, baseDir: string | null, weightsPath: string, options: InferenceOptions = {}): Promise<EvalReport> {
   const { project, plan, splits } = prepare(projectJson, baseDir);
-  const { nw, model } = await loadModel(plan, weightsPath);
+  const { nw, model, device } = await loadModel(plan, weightsPath, options.device ?? project.training.device);
   try {
     let d: Dataset = splits.train;
     let indices = splits.valIndices;
@@ -86,16 +99,18 @@ export async function evaluateProject(projectJson: string, baseDir: string | nul
         y.dispose();
       }
     }
-    return { split, count, loss: count ? loss / count : NaN, accuracy: predictions ? correct / predictions : null, classes: d.task === 'classification' ? (d.classes ?? null) : null, confusion };
+    return { split, device, count, loss: count ? loss / count : NaN, accuracy: predictions ? correct / predictions : null, classes: d.task === 'classification' ? (d.classes ?? null) : null, confusion };
   } finally {
     model.dispose();
   }
 }
 
 /** Runs the model on every sample of `input` ([N, ...input shape], or one sample without N); returns the first output. */
-export async function predictProject(projectJson: string, weightsPath: string, input: NpyArray): Promise<{ shape: number[]; data: Float32Array | Float64Array }> {
+export async function predictProject(
+  projectJson: string, weightsPath: string, input: NpyArray, options: InferenceOptions = {},
+): Promise<{ shape: number[]; data: Float32Array | Float64Array; device: DeviceName }> {
   // Prediction needs neither the dataset nor a loss node (a graph made from a checkpoint has neither yet).
-  const { plan } = compileProject(projectJson, { requireLoss: false });
+  const { project, plan } = compileProject(projectJson, { requireLoss: false });
   const spec = plan.inputs[0]!;
   const sample = spec.shape.slice(1);
   let shape = input.shape;
@@ -105,7 +120,7 @@ export async function predictProject(projectJson: string, weightsPath: string, i
     const want = `[N, ${sample.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
     throw new RunError('E_RUN', `the input array has shape (${input.shape.join(', ')}) but the model's input '${spec.name}' takes ${want}`);
   }
-  const { nw, model } = await loadModel(plan, weightsPath);
+  const { nw, model, device } = await loadModel(plan, weightsPath, options.device ?? project.training.device);
   try {
     const n = shape[0]!;
     const per = shape.slice(1).reduce((a, b) => a * b, 1);
@@ -136,7 +151,7 @@ export async function predictProject(projectJson: string, weightsPath: string, i
       data.set(p, at);
       at += p.length;
     }
-    return { shape: [n, ...outShape], data };
+    return { shape: [n, ...outShape], data, device };
   } finally {
     model.dispose();
   }

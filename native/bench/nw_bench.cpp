@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <future>
 #include <random>
 #include <string>
 #include <vector>
@@ -72,6 +73,27 @@ void sync(const nw::Device& d) {
 #endif
 }
 
+// Seconds per call of `call` (warmed up here): the best of `repeats` samples, each of as many
+// calls as take about 50 ms; `wait` waits for queued work (a device) before a clock is read.
+template <typename Call, typename Wait>
+double best_seconds(Call call, Wait wait, int repeats) {
+  call();
+  wait();
+  auto t0 = Clock::now();
+  call();
+  wait();
+  const double one = std::chrono::duration<double>(Clock::now() - t0).count();
+  const int inner = std::max(1, static_cast<int>(0.05 / std::max(one, 1e-7)));
+  double best = 1e30;
+  for (int r = 0; r < repeats; ++r) {
+    t0 = Clock::now();
+    for (int i = 0; i < inner; ++i) call();
+    wait();
+    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count() / inner);
+  }
+  return best;
+}
+
 #ifdef NW_WITH_CUDA
 // Square float32 GEMM on the device through nw::cuda::gemm (cuBLAS when found, else the
 // engine's kernel); best of `repeats` samples of ~50 ms.
@@ -88,20 +110,7 @@ void run_sgemm_cuda(int64_t n, const nw::Device& d, const std::string& device_na
     nw::cuda::gemm<float>(d.index, false, false, n, n, n, 1.f, a.data<float>(), n, n * n, b.data<float>(), n, n * n, 0.f,
                           c.data<float>(), n, n * n, 1);
   };
-  call();
-  sync(d);
-  auto t0 = Clock::now();
-  call();
-  sync(d);
-  double one = std::chrono::duration<double>(Clock::now() - t0).count();
-  int inner = std::max(1, static_cast<int>(0.05 / std::max(one, 1e-7)));
-  double best = 1e30;
-  for (int r = 0; r < repeats; ++r) {
-    t0 = Clock::now();
-    for (int i = 0; i < inner; ++i) call();
-    sync(d);
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count() / inner);
-  }
+  const double best = best_seconds(call, [&] { sync(d); }, repeats);
   const double flops = 2.0 * double(n) * double(n) * double(n);
   std::printf("{\"workload\":\"sgemm-cuda\",\"n\":%lld,\"device\":%s,\"backend\":%s,\"seconds\":%.9g,\"gflops\":%.4f}\n",
               (long long)n, json_str(device_name).c_str(), json_str(nw::cuda::gemm_backend()).c_str(), best, flops / best * 1e-9);
@@ -141,8 +150,10 @@ std::vector<TrainWorkload> train_workloads() {
   };
 }
 
-// Trains `steps` steps (after 5 warm-up steps) on a pool of 8 synthetic batches, copying each
-// batch to the device per step and reading the loss every step, as the app's trainer does.
+// Trains `steps` steps (after 5 warm-up steps) on a pool of 8 synthetic host batches and reads
+// the loss every step, as the app's trainer does (main/trainer/run.ts): the model is built for
+// the device, each step runs on a worker thread while the next batch's upload is queued
+// (Model::prefetch: pinned buffers and the copy stream on cuda, nothing on the CPU).
 void run_train(const TrainWorkload& w, const nw::Device& d, const std::string& device_name, int steps) {
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> pixel(0.f, 1.f);
@@ -165,19 +176,22 @@ void run_train(const TrainWorkload& w, const nw::Device& d, const std::string& d
     pool.emplace_back(x, nw::from_blob_copy(y.data(), w.y_shape, nw::DType::Int64));
   }
   nw::manual_seed(0);
-  nw::Model model(w.plan());
-  nwplans::move_model(model, d);
+  nw::Model model(w.plan(), d);
   model.configure_optimizer(w.optimizer);
   const int warmup = 5;
   double first_loss = 0, last_loss = 0;
+  auto batch = [&](int s) -> const std::pair<nw::Tensor, nw::Tensor>& { return pool[static_cast<size_t>(s) % pool.size()]; };
+  model.prefetch({batch(0).first}, {batch(0).second});
   auto t0 = Clock::now();
   for (int s = 0; s < warmup + steps; ++s) {
     if (s == warmup) {
       sync(d);
       t0 = Clock::now();
     }
-    const auto& [x, y] = pool[static_cast<size_t>(s) % pool.size()];
-    nw::StepResult r = model.train_step({nw::to_device(x, d)}, {nw::to_device(y, d)}, w.options);
+    const nw::Tensor &x = batch(s).first, &y = batch(s).second;
+    std::future<nw::StepResult> step = std::async(std::launch::async, [&] { return model.train_step({x}, {y}, w.options); });
+    if (s + 1 < warmup + steps) model.prefetch({batch(s + 1).first}, {batch(s + 1).second});
+    nw::StepResult r = step.get();
     if (!r.finite) throw nw::Error("E_NONFINITE", "step " + std::to_string(s) + ": " + r.nonfinite_where + " is not finite");
     if (s == 0) first_loss = r.loss;
     last_loss = r.loss;
@@ -248,18 +262,7 @@ void run_gemm(const char* name, int64_t m, int64_t n, int64_t k, bool ta, bool t
       nw::cpu::dgemm(ta, tb, m, n, k, 1.0, a.data(), lda, b.data(), ldb, 0.0, c.data(), n);
   };
   const double flops = 2.0 * double(m) * double(n) * double(k);
-  // Warm up (buffers, pool) and size the inner loop to ~50 ms per sample.
-  call();
-  auto t0 = Clock::now();
-  call();
-  double one = std::chrono::duration<double>(Clock::now() - t0).count();
-  int inner = std::max(1, static_cast<int>(0.05 / std::max(one, 1e-7)));
-  double best = 1e30;
-  for (int r = 0; r < repeats; ++r) {
-    t0 = Clock::now();
-    for (int i = 0; i < inner; ++i) call();
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count() / inner);
-  }
+  const double best = best_seconds(call, [] {}, repeats);  // the warm-up call also sets up buffers and the pool
   std::printf(
       "{\"workload\":\"%s\",\"m\":%lld,\"n\":%lld,\"k\":%lld,\"trans_a\":%s,\"trans_b\":%s,\"threads\":%d,"
       "\"gemm_threads\":%d,\"policy\":\"%s\",\"level\":\"%s\",\"seconds\":%.9g,\"gflops\":%.4f}\n",

@@ -165,17 +165,4 @@ inline nw::PlanSpec charlstm(int64_t vocab, int64_t embed, int64_t hidden, int64
   return b.cross_entropy();
 }
 
-// Moves every tensor of a model (parameters and buffers) to `device` in place, keeping the
-// handles the model and its optimizer hold: what nn.Module.to(device) does with param.data.
-// Call it before configure_optimizer.
-inline void move_model(nw::Model& model, nw::Device device) {
-  for (const auto& [key, t] : model.state_dict()) {
-    nw::Tensor moved = nw::to_device(t, device);
-    if (moved.impl() == t.impl()) continue;
-    t.impl()->storage = moved.impl()->storage;
-    t.impl()->strides = moved.strides();
-    t.impl()->offset = moved.offset();
-  }
-}
-
 }  // namespace nwplans

@@ -1,4 +1,7 @@
 // Core engine tests: op table integrity, views, broadcasting, autograd rules.
+#include <algorithm>
+#include <set>
+
 #include "core/autograd.h"
 #include "core/random.h"
 #include "ops/ops.h"
@@ -157,4 +160,79 @@ TEST_CASE("matmul with several batch dims including a size-1 one computes every 
       }
   Tensor d = ops::matmul(randn({3, 1, 2, 4}, DType::Float64), randn({1, 5, 4, 2}, DType::Float64));
   CHECK(d.sizes() == (Shape{3, 5, 2, 2}));
+}
+
+// Composite ops run on a device only where all their parts do (op_for_device), so the
+// declared parts must cover every op their forwards call. Each forward runs here on the
+// CPU over its branches (masks of each kind, causal, dropout, layouts), with call_op's trace.
+TEST_CASE("composite ops: declared parts cover every op their forwards call; supports() follows the parts") {
+  for (const OpDef* op : op_table()) {
+    if (op->grad != GradKind::Composite) {
+      CHECK(composite_parts(*op) == nullptr);
+      continue;
+    }
+    const std::vector<std::string>* parts = composite_parts(*op);
+    if (!parts) ::nwtest::fail(__FILE__, __LINE__, std::string("composite op '") + op->name + "' declares no parts in core/op.cpp");
+    else
+      for (const auto& p : *parts)
+        if (!find_op(p)) ::nwtest::fail(__FILE__, __LINE__, std::string(op->name) + " declares unknown part '" + p + "'");
+  }
+  manual_seed(3);
+  auto f32 = [](Shape s) { return randn(s, DType::Float32); };
+  const int64_t E = 8, H = 2, L = 3, S = 4, N = 2;
+  Tensor bool_mask = ops::compare("gt", f32({L, S}), zeros({}, DType::Float32));
+  Tensor pad = ops::compare("gt", f32({N, S}), zeros({}, DType::Float32));
+  Tensor w_in = f32({3 * E, E}), b_in = f32({3 * E}), w_out = f32({E, E}), b_out = f32({E});
+  struct Run {
+    const char* op;
+    TensorList in;
+    Attrs attrs;
+  };
+  const std::vector<Run> runs = {
+      {"stack", {f32({2, 3}), f32({2, 3})}, {{"dim", int64_t(1)}}},
+      {"scaled_dot_product_attention", {f32({N, H, L, E}), f32({N, H, S, E}), f32({N, H, S, E})}, {}},
+      {"scaled_dot_product_attention", {f32({N, L, E}), f32({N, S, E}), f32({N, S, E}), bool_mask}, {}},
+      {"scaled_dot_product_attention", {f32({N, L, E}), f32({N, S, E}), f32({N, S, E}), f32({L, S})}, {}},
+      {"scaled_dot_product_attention", {f32({N, L, E}), f32({N, L, E}), f32({N, L, E})},
+       {{"is_causal", true}, {"dropout_p", 0.5}, {"training", true}}},
+      {"multi_head_attention", {f32({L, N, E}), f32({S, N, E}), f32({S, N, E}), w_in, b_in, w_out, b_out},
+       {{"num_heads", H}, {"embed_dim", E}}},
+      {"multi_head_attention", {f32({N, L, E}), f32({N, S, E}), f32({N, S, E}), w_in, b_in, w_out, b_out, pad, bool_mask},
+       {{"num_heads", H}, {"batch_first", true}, {"dropout", 0.5}, {"training", true}, {"average_attn_weights", false}}},
+      {"multi_head_attention", {f32({L, E}), f32({S, E}), f32({S, E}), w_in, b_in, w_out, b_out, Tensor(), f32({H, L, S})},
+       {{"num_heads", H}, {"need_weights", false}}},
+  };
+  std::set<std::string> covered;
+  for (const auto& r : runs) {
+    const OpDef* op = find_op(r.op);
+    const std::vector<std::string>* parts = op ? composite_parts(*op) : nullptr;
+    if (!parts) continue;  // reported above
+    covered.insert(r.op);
+    std::vector<OpCall> calls;
+    trace_op_calls(&calls);
+    try {
+      call_op(*op, r.in, r.attrs);
+    } catch (const std::exception& e) {
+      trace_op_calls(nullptr);
+      ::nwtest::fail(__FILE__, __LINE__, std::string(r.op) + " failed: " + e.what());
+      continue;
+    }
+    trace_op_calls(nullptr);
+    CHECK(!calls.empty() && calls[0].name == r.op && calls[0].depth == 0);
+    for (const auto& c : calls)
+      if (c.depth == 1 && std::find(parts->begin(), parts->end(), c.name) == parts->end())
+        ::nwtest::fail(__FILE__, __LINE__, std::string(r.op) + " calls '" + c.name + "', which its parts (core/op.cpp) leave out");
+  }
+  for (const OpDef* op : op_table())
+    if (op->grad == GradKind::Composite && !covered.count(op->name))
+      ::nwtest::fail(__FILE__, __LINE__, std::string("composite op '") + op->name + "' has no traced run in this test; add one");
+  // supports(): a composite op is claimed for a device exactly when all its parts are.
+  for (const Device d : {Device{}, Device{DeviceType::CUDA, 0}})
+    for (const OpDef* op : op_table()) {
+      const std::vector<std::string>* parts = composite_parts(*op);
+      if (!parts) continue;
+      bool all = true;
+      for (const auto& p : *parts) all = all && supports(p, d);
+      CHECK(supports(op->name, d) == all);
+    }
 }

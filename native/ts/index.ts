@@ -25,6 +25,8 @@ export interface EngineInfo {
   physicalCores: number;
   cudaCompiled: boolean;
   cudaStatus: string;
+  /** CUDA builds only: the GEMM backend on cuda ('cublas 12.4.5 (libcublas.so.12)' or 'built-in kernel (…)') */
+  cudaGemm?: string;
   devices: DeviceInfo[];
 }
 

@@ -67,14 +67,14 @@ function NumberField({ label, value, rule, onCommit, hint }: { label: string; va
   );
 }
 
-function SelectField<T extends string>({ label, value, options, onChange }: { label: string; value: T; options: readonly (T | [T, string])[]; onChange: (value: T) => void }) {
+function SelectField<T extends string>({ label, value, options, onChange, hint }: { label: string; value: T; options: readonly (T | [T, string])[]; onChange: (value: T) => void; hint?: string | undefined }) {
   const id = useId();
   return (
     <div className="field settings-field">
       <label className="field-label" htmlFor={id}>
         {label}
       </label>
-      <select id={id} className="settings-input" value={value} onChange={(event) => onChange(event.target.value as T)}>
+      <select id={id} className="settings-input" value={value} onChange={(event) => onChange(event.target.value as T)} aria-describedby={hint !== undefined ? `${id}-hint` : undefined}>
         {options.map((o) => {
           const [v, text] = Array.isArray(o) ? o : [o, o];
           return (
@@ -84,6 +84,11 @@ function SelectField<T extends string>({ label, value, options, onChange }: { la
           );
         })}
       </select>
+      {hint !== undefined && (
+        <span id={`${id}-hint`} className="field-hint">
+          {hint}
+        </span>
+      )}
     </div>
   );
 }
@@ -153,6 +158,12 @@ export function deviceOptions(current: string, engine: EngineInfo | null): [stri
   ];
   if (!options.some(([v]) => v === current)) options.push([current, current === 'cuda' ? 'cuda (cuda:0)' : current]);
   return options;
+}
+
+/** Under the device list, where this machine has a CUDA device: what runs matrix products there (cuBLAS or the engine's kernel). */
+export function deviceHint(engine: EngineInfo | null): string | undefined {
+  if (engine?.cudaGemm === undefined || !engine.devices.some((d) => d.kind === 'cuda')) return undefined;
+  return `GEMM on cuda: ${engine.cudaGemm}`;
 }
 
 export function TrainingSettings({ project, onChange, extras, onExtras, engine = null }: TrainingSettingsProps) {
@@ -273,7 +284,7 @@ export function TrainingSettings({ project, onChange, extras, onExtras, engine =
         <NumberField label="threads" value={t.threads ?? 0} rule={{ label: 'threads', integer: true, min: 0, max: 1024 }} onCommit={(threads) => set('threads', threads)} hint="engine threads (0: physical cores)" />
         <NumberField label="seed" value={t.seed} rule={{ label: 'seed', integer: true, min: 0 }} onCommit={(seed) => set('seed', seed)} />
         <Check label="shuffle" checked={t.shuffle} onChange={(shuffle) => set('shuffle', shuffle)} />
-        <SelectField label="device" value={t.device} options={deviceOptions(t.device, engine)} onChange={(device) => set('device', device)} />
+        <SelectField label="device" value={t.device} options={deviceOptions(t.device, engine)} onChange={(device) => set('device', device)} hint={deviceHint(engine)} />
         <SelectField label="dtype" value={t.dtype} options={['float32', 'float64']} onChange={(dtype) => set('dtype', dtype)} />
       </Group>
       <Group title="Stability">

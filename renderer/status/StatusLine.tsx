@@ -1,6 +1,7 @@
-// Bottom status line: the engine's version, SIMD, threads, devices and CUDA status, or what went wrong.
+// Bottom status line: the engine's version, SIMD, threads, devices and CUDA status (its tooltip adds the CUDA GEMM
+// backend), or what went wrong.
 import type { EngineView } from '../api/hooks';
-import { formatEngineView } from './format';
+import { formatEngineDetails, formatEngineView } from './format';
 
 export interface StatusLineProps {
   status: EngineView;
@@ -12,7 +13,9 @@ export function StatusLine({ status, onRestart }: StatusLineProps) {
   return (
     <footer className="status-line" role="status" aria-live="polite" data-state={status.state}>
       <span className="status-dot" aria-hidden="true" />
-      <span className="status-text">{formatEngineView(status)}</span>
+      <span className="status-text" title={status.state === 'ready' ? formatEngineDetails(status.info) : undefined}>
+        {formatEngineView(status)}
+      </span>
       {status.state === 'error' && (
         <button type="button" className="status-action" onClick={onRestart}>
           Restart engine

@@ -56,6 +56,17 @@ export type DeviceSetting = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
 export type DeviceChoice = { ok: true; device: DeviceName; reason: string } | { ok: false; message: string };
 
 /**
+ * A device setting as typed (a command line's --device): auto, or what parseDeviceName takes ('cuda' = cuda:0);
+ * anything else is refused with what to write. Whether the device exists is chooseDevice's question.
+ */
+export function parseDeviceSetting(text: string): { ok: true; setting: 'auto' | DeviceName } | { ok: false; message: string } {
+  if (typeof text === 'string' && text.trim() === 'auto') return { ok: true, setting: 'auto' };
+  const parsed = parseDeviceName(text);
+  if (parsed.ok) return { ok: true, setting: parsed.device };
+  return { ok: false, message: `unknown device '${text}': use auto, cpu, cuda or cuda:N (N = 0, 1, …)` };
+}
+
+/**
  * A run's device. `auto` takes cuda:0 when it exists and runs every op of the model, else the CPU; cpu and cuda:N
  * are taken as asked or refused with a message naming the available devices (or the ops cuda cannot run).
  * `unsupported(device)` lists the model's ops that device has no implementation of.

@@ -12,7 +12,7 @@ export const DeviceInfoSchema = z.object({
 
 export type DeviceInfo = z.infer<typeof DeviceInfoSchema>;
 
-/** What `engineInfo()` in native/ts returns: build, SIMD level, threads and devices. */
+/** What `engineInfo()` in native/ts returns: build, SIMD level, threads, devices and the CUDA GEMM backend. */
 export const EngineInfoSchema = z.object({
   version: z.string(),
   simd: z.string(),
@@ -20,6 +20,9 @@ export const EngineInfoSchema = z.object({
   physicalCores: z.number().int().nonnegative(),
   cudaCompiled: z.boolean(),
   cudaStatus: z.string(),
+  /** CUDA builds only: what runs matrix products on cuda, e.g. `cublas 12.4.5 (libcublas.so.12)` or
+   * `built-in kernel (cuBLAS not found (…))` */
+  cudaGemm: z.string().optional(),
   devices: z.array(DeviceInfoSchema),
 });
 

@@ -1,5 +1,5 @@
 // The real CLI end to end (bin/netwright.cjs → dist/main/cli.mjs, built here with the Node bundles): train, eval,
-// predict, --json, and bad arguments or files → one clear line and a non-zero exit.
+// predict, --json, --device, and bad arguments or files → one clear line and a non-zero exit.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,13 +47,14 @@ describe.skipIf(!haveEngine)('netwright train / eval / predict', () => {
   }, 240_000);
 
   it('evaluates with loss, accuracy and a confusion matrix', () => {
-    const r = cli('eval', moons, '--weights', weights);
+    const r = cli('eval', moons, '--weights', weights, '--device', 'cpu');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^validation set: 200 samples {2}loss \S+ {2}accuracy \S+%/);
+    expect(r.stdout).toMatch(/^validation set: 200 samples {2}loss \S+ {2}accuracy \S+% {2}on cpu$/m);
     expect(r.stdout).toContain('confusion matrix (rows: true class, columns: predicted)');
     const j = cli('eval', moons, '--weights', weights, '--json');
-    const report = JSON.parse(j.stdout) as { count: number; confusion: number[][]; accuracy: number };
+    const report = JSON.parse(j.stdout) as { count: number; confusion: number[][]; accuracy: number; device: string };
     expect(report.count).toBe(200);
+    expect(report.device).toMatch(/^(cpu|cuda:\d+)$/);  // the project's setting: auto
     expect(report.confusion.flat().reduce((a, b) => a + b, 0)).toBe(200);
     const diagonal = report.confusion[0]![0]! + report.confusion[1]![1]!;
     expect(diagonal / 200).toBeCloseTo(report.accuracy, 10);
@@ -63,9 +64,9 @@ describe.skipIf(!haveEngine)('netwright train / eval / predict', () => {
     const input = join(out, 'x.npy');
     const output = join(out, 'y.npy');
     writeFileSync(input, encodeNpy({ shape: [3, 2], data: Float32Array.from([0, 0.5, 1, -0.5, 2, 0.3]) }));
-    const r = cli('predict', moons, '--weights', weights, '--input', input, '--output', output);
+    const r = cli('predict', moons, '--weights', weights, '--input', input, '--output', output, '--device', 'cpu');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('shape (3, 2) float32');
+    expect(r.stdout).toContain('shape (3, 2) float32 for 3 input(s) on cpu');
     const y = readNpy(output);
     expect(y.shape).toEqual([3, 2]);
     expect(Array.from(y.data as Float32Array).every(Number.isFinite)).toBe(true);
@@ -80,6 +81,12 @@ describe.skipIf(!haveEngine)('netwright train / eval / predict', () => {
       [['eval', moons], 2, /^error: eval needs --weights/],
       [['eval', moons, '--weights', moons], 1, /^E_CHECKPOINT: .* is not a Netwright checkpoint/],
       [['predict', moons, '--weights', weights, '--input', moons, '--output', join(out, 'z.npy')], 1, /is not a \.npy file/],
+      // --device: the same spelling rules and messages for train, eval and predict (shared/api/devices.ts) ...
+      [['train', moons, '--device', 'gpu'], 2, /^error: --device: unknown device 'gpu': use auto, cpu, cuda or cuda:N/],
+      [['eval', moons, '--weights', weights, '--device', 'gpu'], 2, /^error: --device: unknown device 'gpu': use auto, cpu, cuda or cuda:N/],
+      [['predict', moons, '--weights', weights, '--input', moons, '--output', join(out, 'z.npy'), '--device', 'cuda:x'], 2, /^error: --device: unknown device 'cuda:x'/],
+      // ... and a device this machine lacks is refused as a run's would be, naming the devices there are.
+      [['eval', moons, '--weights', weights, '--device', 'cuda:99'], 1, /^E_RUN: device cuda:99 is not available: .*Available devices: cpu \(/],
     ];
     for (const [args, code, message] of cases) {
       const r = cli(...args);

@@ -3,34 +3,14 @@
 // state that is device-independent (CPU copies out, any device in). Runs without a GPU; on a machine with one the
 // cuda-only checks run too.
 import { describe, expect, it } from 'vitest';
-import { chooseDevice, describeDevice, parseDeviceName, type EngineInfo } from '../../shared/api';
+import { chooseDevice, describeDevice, parseDeviceName, parseDeviceSetting, type EngineInfo } from '../../shared/api';
 import { defaultTraining } from '../../shared/graph';
-import { deviceOptions } from '../../renderer/settings/TrainingSettings';
+import { deviceHint, deviceOptions } from '../../renderer/settings/TrainingSettings';
 import { checkTraining } from '../../renderer/settings/validate';
-import { formatEngineInfo } from '../../renderer/status/format';
+import { formatEngineDetails, formatEngineInfo } from '../../renderer/status/format';
 import * as nw from '../../native/ts/index';
 import { Model } from '../../native/ts/model';
-import type { Plan } from '../../shared/api/plan';
-
-function linearMsePlan(dtype: 'float32' | 'float64'): Plan {
-  return {
-    format: 'netwright-plan',
-    version: 1,
-    dtype,
-    inputs: [{ name: 'x', shape: [null, 4], dtype }],
-    targets: [{ name: 'y', shape: [null, 3], dtype }],
-    tensors: [
-      { key: 'fc.weight', shape: [3, 4], dtype, init: { kind: 'kaiming_uniform', a: Math.sqrt(5), fanIn: 4 }, trainable: true, buffer: false },
-      { key: 'fc.bias', shape: [3], dtype, init: { kind: 'uniform', low: -0.5, high: 0.5 }, trainable: true, buffer: false },
-    ],
-    steps: [
-      { op: 'linear', module: 'fc', inputs: ['x'], tensors: ['fc.weight', 'fc.bias'], outputs: ['out'], attrs: {} },
-      { op: 'mse_loss', module: 'loss', inputs: ['out', 'y'], tensors: [], outputs: ['loss'], attrs: { reduction: 'mean' } },
-    ],
-    outputs: ['out'],
-    loss: 'loss',
-  };
-}
+import { linearMsePlan } from './helpers/plans';
 
 const cpuOnly: Pick<EngineInfo, 'devices' | 'cudaStatus'> = {
   cudaStatus: 'no CUDA device',
@@ -50,6 +30,18 @@ describe('choosing a device', () => {
       const r = parseDeviceName(bad);
       expect(r.ok, bad).toBe(false);
       if (!r.ok) expect(r.message).toMatch(/use cpu, cuda or cuda:N/);
+    }
+  });
+
+  it('a device setting (a command line\'s --device) is auto or a device name, else what to write', () => {
+    expect(parseDeviceSetting('auto')).toEqual({ ok: true, setting: 'auto' });
+    expect(parseDeviceSetting('cuda')).toEqual({ ok: true, setting: 'cuda:0' });
+    expect(parseDeviceSetting(' cpu ')).toEqual({ ok: true, setting: 'cpu' });
+    expect(parseDeviceSetting('cuda:2')).toEqual({ ok: true, setting: 'cuda:2' });
+    for (const bad of ['gpu', 'cuda:x', 'AUTO', '']) {
+      const r = parseDeviceSetting(bad);
+      expect(r.ok, bad).toBe(false);
+      if (!r.ok) expect(r.message).toBe(`unknown device '${bad}': use auto, cpu, cuda or cuda:N (N = 0, 1, …)`);
     }
   });
 
@@ -105,6 +97,23 @@ describe('choosing a device', () => {
     const info = { version: '1.0.0', simd: 'avx2', threads: 4, physicalCores: 4, cudaCompiled: true, ...oneGpu };
     expect(formatEngineInfo(info)).toContain('devices: cpu (Test CPU), cuda:0 (NVIDIA H200, 140 GiB, compute 9.0)');
   });
+
+  it('the CUDA GEMM backend shows in the status line\'s tooltip and under the settings\' device list', () => {
+    const base = { version: '1.0.0', simd: 'avx2', threads: 4, physicalCores: 4, cudaCompiled: true };
+    const gpu = { ...base, ...oneGpu, cudaGemm: 'cublas 12.4.5 (libcublas.so.12)' };
+    expect(formatEngineDetails(gpu).split('\n')).toEqual([
+      'Engine 1.0.0 (avx2, 4 threads)',
+      'device cpu (Test CPU)',
+      'device cuda:0 (NVIDIA H200, 140 GiB, compute 9.0)',
+      'CUDA: 1 device',
+      'CUDA GEMM: cublas 12.4.5 (libcublas.so.12)',
+    ]);
+    expect(deviceHint(gpu)).toBe('GEMM on cuda: cublas 12.4.5 (libcublas.so.12)');
+    // A build without CUDA reports no backend; a machine without a GPU has nothing to say it about in the settings.
+    expect(formatEngineDetails({ ...base, ...cpuOnly, cudaCompiled: false })).not.toContain('GEMM');
+    expect(deviceHint({ ...base, ...cpuOnly, cudaGemm: 'built-in kernel (cuBLAS not found (…))' })).toBeUndefined();
+    expect(deviceHint(null)).toBeUndefined();
+  });
 });
 
 const info = nw.engineInfo();
@@ -123,6 +132,15 @@ describe('engine API: devices', () => {
     else expect(onCuda).toEqual([]);
     // to_device moves data between devices in any build with CUDA.
     expect(nw.supports('to_device', 'cuda:0')).toBe(info.cudaCompiled);
+    // Composite ops are claimed where all their parts run (stack: unsqueeze + cat), so auto never picks a device
+    // that fails halfway through a model.
+    expect(nw.supports('stack', 'cuda:0')).toBe(nw.supports('unsqueeze', 'cuda:0') && nw.supports('cat', 'cuda:0'));
+    expect(nw.supports('stack', 'cpu')).toBe(true);
+  });
+
+  it('engine info names the CUDA GEMM backend in builds with CUDA, and only there', () => {
+    if (info.cudaCompiled) expect(info.cudaGemm).toMatch(/^(cublas|built-in kernel) /);
+    else expect(info.cudaGemm).toBeUndefined();
   });
 
   it('bad device strings are refused in TypeScript with what to write', () => {

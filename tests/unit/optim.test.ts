@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Plan } from '../../shared/api/plan';
 import * as nw from '../../native/ts/index';
 import { Model, type OptimizerConfig } from '../../native/ts/model';
+import { linearMsePlan } from './helpers/plans';
 
 interface Trajectories {
   x: number[];
@@ -20,26 +20,6 @@ interface Trajectories {
 }
 
 const fixture = JSON.parse(readFileSync(join(__dirname, '../fixtures/optim/trajectories.json'), 'utf8')) as Trajectories;
-
-export function linearMsePlan(dtype: 'float32' | 'float64'): Plan {
-  return {
-    format: 'netwright-plan',
-    version: 1,
-    dtype,
-    inputs: [{ name: 'x', shape: [null, 4], dtype }],
-    targets: [{ name: 'y', shape: [null, 3], dtype }],
-    tensors: [
-      { key: 'fc.weight', shape: [3, 4], dtype, init: { kind: 'kaiming_uniform', a: Math.sqrt(5), fanIn: 4 }, trainable: true, buffer: false },
-      { key: 'fc.bias', shape: [3], dtype, init: { kind: 'uniform', low: -0.5, high: 0.5 }, trainable: true, buffer: false },
-    ],
-    steps: [
-      { op: 'linear', module: 'fc', inputs: ['x'], tensors: ['fc.weight', 'fc.bias'], outputs: ['out'], attrs: {} },
-      { op: 'mse_loss', module: 'loss', inputs: ['out', 'y'], tensors: [], outputs: ['loss'], attrs: { reduction: 'mean' } },
-    ],
-    outputs: ['out'],
-    loss: 'loss',
-  };
-}
 
 function close(actual: number[], expected: number[], tol: number): boolean {
   return actual.length === expected.length && actual.every((a, i) => Math.abs(a - expected[i]!) <= tol * Math.max(1, Math.abs(expected[i]!)));

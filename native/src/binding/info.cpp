@@ -1,4 +1,4 @@
-// engineInfo(): version, SIMD level, threads and devices, for the status line.
+// engineInfo(): version, SIMD level, threads, devices and (CUDA builds) the GEMM backend, for the status line.
 #include "binding.h"
 #include "core/device.h"
 
@@ -21,6 +21,7 @@ static Napi::Value EngineInfo(const Napi::CallbackInfo& info) {
     o.Set("physicalCores", Napi::Number::New(env, e.physical_cores));
     o.Set("cudaCompiled", Napi::Boolean::New(env, e.cuda_compiled));
     o.Set("cudaStatus", e.cuda_status);
+    if (e.cuda_compiled) o.Set("cudaGemm", e.cuda_gemm);
     Napi::Array devs = Napi::Array::New(env, e.devices.size());
     for (size_t i = 0; i < e.devices.size(); ++i) {
       const auto& d = e.devices[i];

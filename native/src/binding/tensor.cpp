@@ -345,12 +345,6 @@ static Napi::Value Supports(const Napi::CallbackInfo& info) {
   return guarded(env, [&]() -> Napi::Value {
     std::string name = info[0].As<Napi::String>().Utf8Value();
     nw::Device device = nw::device_from_name(info[1].As<Napi::String>().Utf8Value());
-#ifndef NW_WITH_CUDA
-    if (device.type == nw::DeviceType::CUDA) {
-      NW_CHECK(nw::find_op(name) != nullptr, "E_UNKNOWN_OP", "unknown op '" + name + "'");
-      return Napi::Boolean::New(env, false);  // built without CUDA: nothing runs there, not even composites
-    }
-#endif
     return Napi::Boolean::New(env, nw::supports(name, device));
   });
 }
@@ -389,33 +383,24 @@ static Napi::Value CudaMemoryStats(const Napi::CallbackInfo& info) {
   });
 }
 
-// emptyCache(device): returns the allocator's unused cached blocks to the driver.
-static Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
+// A call on one CUDA device that returns nothing: emptyCache(device) returns the
+// allocator's unused cached blocks to the driver, synchronize(device) waits for the
+// device's queued work (timing, tests).
+template <void (*Fn)(int)>
+static Napi::Value OnCudaDevice(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    const int index = cuda_index(env, info[0]);
-#ifdef NW_WITH_CUDA
-    nw::cuda::empty_cache(index);
-#else
-    (void)index;
-#endif
+    Fn(cuda_index(env, info[0]));
     return env.Undefined();
   });
 }
-
-// synchronize(device): waits for the device's queued work (timing, tests).
-static Napi::Value Synchronize(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  return guarded(env, [&]() -> Napi::Value {
-    const int index = cuda_index(env, info[0]);
 #ifdef NW_WITH_CUDA
-    nw::cuda::synchronize(index);
+static void empty_cache(int index) { nw::cuda::empty_cache(index); }
+static void synchronize(int index) { nw::cuda::synchronize(index); }
 #else
-    (void)index;
+static void empty_cache(int) {}  // never reached: cuda_index throws in a build without CUDA
+static void synchronize(int) {}
 #endif
-    return env.Undefined();
-  });
-}
 
 static Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
   nw::manual_seed(static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value()));
@@ -433,8 +418,8 @@ void register_tensor(Napi::Env env, Napi::Object exports) {
   exports.Set("manualSeed", Napi::Function::New(env, ManualSeed, "manualSeed"));
   exports.Set("supports", Napi::Function::New(env, Supports, "supports"));
   exports.Set("cudaMemoryStats", Napi::Function::New(env, CudaMemoryStats, "cudaMemoryStats"));
-  exports.Set("emptyCache", Napi::Function::New(env, EmptyCache, "emptyCache"));
-  exports.Set("synchronize", Napi::Function::New(env, Synchronize, "synchronize"));
+  exports.Set("emptyCache", Napi::Function::New(env, OnCudaDevice<empty_cache>, "emptyCache"));
+  exports.Set("synchronize", Napi::Function::New(env, OnCudaDevice<synchronize>, "synchronize"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
 }
 

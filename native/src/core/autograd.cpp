@@ -79,7 +79,22 @@ static Device op_device(const OpDef& op, const TensorList& inputs) {
   return first ? first->device() : Device{};
 }
 
+static thread_local std::vector<OpCall>* tls_trace = nullptr;
+static thread_local int tls_op_depth = 0;
+void trace_op_calls(std::vector<OpCall>* into) { tls_trace = into; }
+
+namespace {
+struct OpDepth {
+  OpDepth() { ++tls_op_depth; }
+  ~OpDepth() { --tls_op_depth; }
+  OpDepth(const OpDepth&) = delete;
+  OpDepth& operator=(const OpDepth&) = delete;
+};
+}  // namespace
+
 TensorList call_op(const OpDef& requested, const TensorList& inputs, const Attrs& attrs) {
+  if (tls_trace) tls_trace->push_back({requested.name, tls_op_depth});
+  const OpDepth depth;  // ops that this one's forward calls are one level deeper
   const Device device = op_device(requested, inputs);
   const OpDef* impl = op_for_device(requested, device);
   NW_CHECK(impl != nullptr, "E_UNSUPPORTED",

@@ -5,6 +5,9 @@
 #include <sys/sysinfo.h>
 
 #include "cpu/parallel.h"
+#ifdef NW_WITH_CUDA
+#include "cuda/cuda.h"
+#endif
 
 namespace nw {
 
@@ -44,6 +47,13 @@ EngineInfo engine_info() {
   if (sysinfo(&si) == 0) cpu.memory_bytes = static_cast<uint64_t>(si.totalram) * si.mem_unit;
   e.devices.push_back(cpu);
   for (auto& d : cuda_devices(e.cuda_status)) e.devices.push_back(d);
+#ifdef NW_WITH_CUDA
+  try {
+    e.cuda_gemm = cuda::gemm_backend();
+  } catch (const std::exception& ex) {
+    e.cuda_gemm = std::string("unknown (") + ex.what() + ")";
+  }
+#endif
   return e;
 }
 

@@ -22,6 +22,7 @@ struct EngineInfo {
   int physical_cores = 1;
   bool cuda_compiled = false;
   std::string cuda_status;  // "3 devices" or why none is usable ("no CUDA device", "not compiled")
+  std::string cuda_gemm;    // CUDA builds: what runs GEMMs on cuda (cuda::gemm_backend()); else empty
   std::vector<DeviceInfo> devices;
 };
 

@@ -89,12 +89,39 @@ const OpDef* find_op(const std::string& name) {
   return it == index.end() ? nullptr : it->second;
 }
 
+const std::vector<std::string>* composite_parts(const OpDef& op) {
+  // Read off the forwards (ops/shape.cpp, ops/attention.cpp), the device-only paths
+  // included: on an accelerator, attention builds its masks with where (and gt for
+  // is_causal) and drops weights with the dropout op; on the CPU it uses loops and mul.
+  static const std::unordered_map<std::string, std::vector<std::string>> parts = {
+      {"stack", {"unsqueeze", "cat"}},
+      {"scaled_dot_product_attention", {"reshape", "transpose", "mul", "matmul", "add", "softmax", "dropout", "where", "gt"}},
+      {"multi_head_attention",
+       {"unsqueeze", "transpose", "slice", "linear", "reshape", "permute", "contiguous", "mean", "mul", "matmul", "add",
+        "softmax", "dropout", "where"}},
+  };
+  if (op.grad != GradKind::Composite) return nullptr;
+  auto it = parts.find(op.name);
+  return it == parts.end() ? nullptr : &it->second;
+}
+
 const OpDef* op_for_device(const OpDef& op, Device device) {
-  if (device.type == DeviceType::CPU || op.cross_device || op.grad == GradKind::Composite) return &op;
+  if (device.type == DeviceType::CPU) return &op;
 #ifdef NW_WITH_CUDA
+  if (op.cross_device) return &op;
+  if (op.grad == GradKind::Composite) {
+    // Runs where all its parts run, so a device is never chosen for an op that fails halfway.
+    const std::vector<std::string>* parts = composite_parts(op);
+    if (!parts) return nullptr;  // undeclared parts: not claimed off the CPU
+    for (const auto& name : *parts) {
+      const OpDef* part = find_op(name);
+      if (!part || !op_for_device(*part, device)) return nullptr;
+    }
+    return &op;
+  }
   return cuda::find_op(op.name);
 #else
-  return nullptr;
+  return nullptr;  // built without CUDA: nothing runs off the CPU, to_device included
 #endif
 }
 

@@ -75,13 +75,27 @@ struct OpDef {
 const std::vector<const OpDef*>& op_table();
 const OpDef* find_op(const std::string& name);
 
+// The ops a composite op's forward calls (declared in core/op.cpp; test_core checks the
+// lists against the forwards); nullptr for an op that is not composite or not declared.
+const std::vector<std::string>* composite_parts(const OpDef& op);
+
 // The implementation of `op` for `device`: op itself on the CPU, the CUDA backend's
-// version on cuda; nullptr when the device has none.
+// version on cuda; nullptr when the device has none. A composite op runs on a device
+// when every one of its parts does; to_device (cross_device) wherever CUDA is built.
 const OpDef* op_for_device(const OpDef& op, Device device);
 bool supports(const std::string& op, Device device);
 
 // Run an op by definition, recording autograd when grad mode is on and an input requires grad.
 TensorList call_op(const OpDef& op, const TensorList& inputs, const Attrs& attrs = {});
 TensorList call_op(const std::string& name, const TensorList& inputs, const Attrs& attrs = {});
+
+// Test hook (test_core checks composite_parts with it): while a list is set on this thread,
+// call_op appends every op it runs with its nesting depth (0: not called from inside an op's
+// forward, 1: called by one, ...). nullptr stops tracing.
+struct OpCall {
+  std::string name;
+  int depth;
+};
+void trace_op_calls(std::vector<OpCall>* into);
 
 }  // namespace nw

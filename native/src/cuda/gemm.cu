@@ -224,6 +224,7 @@ using CreateFn = CublasStatus (*)(CublasHandle*);
 using DestroyFn = CublasStatus (*)(CublasHandle);
 using SetStreamFn = CublasStatus (*)(CublasHandle, cudaStream_t);
 using GetVersionFn = CublasStatus (*)(CublasHandle, int*);
+using GetPropertyFn = CublasStatus (*)(int, int*);  // cublasGetProperty(libraryPropertyType, value): no handle
 using SgemmFn = CublasStatus (*)(CublasHandle, int, int, int, int, int, const float*, const float*, int, long long,
                                  const float*, int, long long, const float*, float*, int, long long, int);
 using DgemmFn = CublasStatus (*)(CublasHandle, int, int, int, int, int, const double*, const double*, int, long long,
@@ -237,6 +238,7 @@ struct Cublas {
   DestroyFn destroy = nullptr;
   SetStreamFn set_stream = nullptr;
   GetVersionFn get_version = nullptr;
+  GetPropertyFn get_property = nullptr;  // optional
   SgemmFn sgemm = nullptr;
   DgemmFn dgemm = nullptr;
 };
@@ -288,6 +290,7 @@ Cublas load_cublas() {
   cb.destroy = reinterpret_cast<DestroyFn>(sym("cublasDestroy_v2"));
   cb.set_stream = reinterpret_cast<SetStreamFn>(sym("cublasSetStream_v2"));
   cb.get_version = reinterpret_cast<GetVersionFn>(sym("cublasGetVersion_v2"));
+  cb.get_property = reinterpret_cast<GetPropertyFn>(lookup("cublasGetProperty"));
   cb.sgemm = reinterpret_cast<SgemmFn>(sym("cublasSgemmStridedBatched"));
   cb.dgemm = reinterpret_cast<DgemmFn>(sym("cublasDgemmStridedBatched"));
   if (!missing.empty()) {
@@ -424,6 +427,14 @@ std::string gemm_backend() {
   NW_CUDA_CHECK(cudaGetDevice(&device));
   DeviceHandle& dh = device_handle(device);
   std::lock_guard<std::mutex> lock(dh.m);
+  if (!dh.tried && cb.get_property) {
+    // Before the first GEMM: the library's own version, so that describing the backend (the
+    // engine info at start-up) creates no CUDA context and no handle on the device.
+    int major = 0, minor = 0, patch = 0;  // libraryPropertyType: MAJOR_VERSION 0, MINOR_VERSION 1, PATCH_LEVEL 2
+    if (cb.get_property(0, &major) == kCublasSuccess && cb.get_property(1, &minor) == kCublasSuccess &&
+        cb.get_property(2, &patch) == kCublasSuccess)
+      return "cublas " + std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch) + " (" + cb.library + ")";
+  }
   if (!handle_locked(dh, device)) return "built-in kernel (" + dh.why_not + ")";
   return "cublas " + version_str(dh.version) + " (" + cb.library + ")";
 }

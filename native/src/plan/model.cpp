@@ -255,83 +255,51 @@ StepResult Model::train_step(const TensorList& host_inputs, const TensorList& ho
     backward({loss}, {});
   }
   values.clear();  // free activations before the update
+  // The same on every device; on cuda each check and statistic is one read-back for all
+  // the parameters (optim/optim.cpp's batched helpers).
   auto params = trainable_parameters();
-  if (device_.type != DeviceType::CPU) {
-    // One read-back for every gradient's check, one for each statistic.
-    std::vector<Tensor> grads;
-    std::vector<size_t> owner;
-    for (size_t i = 0; i < params.size(); ++i) {
-      Tensor g = params[i].grad();
-      if (!g.defined()) continue;
-      grads.push_back(g);
-      owner.push_back(i);
-    }
-    int64_t bad = first_nonfinite(grads);
-    if (bad >= 0) {
-      r.finite = false;
-      r.nonfinite_where = "gradient of " + trainable_keys_[owner[static_cast<size_t>(bad)]];
-      optimizer_->zero_grad();
-      return r;
-    }
-    if (opts.clip_norm > 0) r.total_grad_norm = clip_grad_norm(params, opts.clip_norm, opts.clip_norm_type);
-    if (opts.clip_value > 0) clip_grad_value(params, opts.clip_value);
-    std::vector<Tensor> before;
-    if (opts.param_stats) {
-      grads.clear();
-      for (const auto& p : params) {
-        Tensor g = p.grad();
-        grads.push_back(g.defined() ? g : zeros({0}, p.dtype(), device_));
-        before.push_back(p.clone());
-      }
-      std::vector<double> gn = l2_norms(grads);
-      for (size_t i = 0; i < params.size(); ++i) {
-        ParamStat ps;
-        ps.key = trainable_keys_[i];
-        ps.grad_norm = gn[i];
-        r.params.push_back(ps);
-      }
-    }
-    optimizer_->step();
-    if (opts.param_stats) {
-      std::vector<Tensor> now;
-      for (const auto& p : params) now.push_back(p.detach());
-      std::vector<double> wn = l2_norms(now);
-      std::vector<double> un = l2_distances(now, before);
-      for (size_t i = 0; i < params.size(); ++i) {
-        r.params[i].weight_norm = wn[i];
-        r.params[i].update_norm = un[i];
-      }
-    }
-    return r;
-  }
+  std::vector<Tensor> grads;
+  std::vector<size_t> owner;
   for (size_t i = 0; i < params.size(); ++i) {
     Tensor g = params[i].grad();
-    if (g.defined() && !all_finite(g)) {
-      r.finite = false;
-      r.nonfinite_where = "gradient of " + trainable_keys_[i];
-      optimizer_->zero_grad();
-      return r;
-    }
+    if (!g.defined()) continue;
+    grads.push_back(g);
+    owner.push_back(i);
+  }
+  const int64_t bad = first_nonfinite(grads);
+  if (bad >= 0) {
+    r.finite = false;
+    r.nonfinite_where = "gradient of " + trainable_keys_[owner[static_cast<size_t>(bad)]];
+    optimizer_->zero_grad();
+    return r;
   }
   if (opts.clip_norm > 0) r.total_grad_norm = clip_grad_norm(params, opts.clip_norm, opts.clip_norm_type);
   if (opts.clip_value > 0) clip_grad_value(params, opts.clip_value);
   std::vector<Tensor> before;
   if (opts.param_stats) {
+    grads.clear();
+    for (const auto& p : params) {
+      Tensor g = p.grad();
+      grads.push_back(g.defined() ? g : zeros({0}, p.dtype(), device_));
+      before.push_back(p.clone());
+    }
+    std::vector<double> gn = l2_norms(grads);
     for (size_t i = 0; i < params.size(); ++i) {
       ParamStat ps;
       ps.key = trainable_keys_[i];
-      Tensor g = params[i].grad();
-      ps.grad_norm = g.defined() ? l2_norm(g) : 0.0;
+      ps.grad_norm = gn[i];
       r.params.push_back(ps);
-      before.push_back(params[i].clone());
     }
   }
   optimizer_->step();
   if (opts.param_stats) {
-    NoGradGuard guard;
+    std::vector<Tensor> now;
+    for (const auto& p : params) now.push_back(p.detach());
+    std::vector<double> wn = l2_norms(now);
+    std::vector<double> un = l2_distances(now, before);
     for (size_t i = 0; i < params.size(); ++i) {
-      r.params[i].weight_norm = l2_norm(params[i]);
-      r.params[i].update_norm = l2_norm(ops::sub(params[i].detach(), before[i]));
+      r.params[i].weight_norm = wn[i];
+      r.params[i].update_norm = un[i];
     }
   }
   return r;
