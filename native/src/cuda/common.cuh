@@ -50,18 +50,37 @@ inline unsigned blocks_for(int64_t n, int threads = kThreads) {
   return static_cast<unsigned>(b > 65535LL * 16 ? 65535LL * 16 : b);  // grid-stride loops cover the rest
 }
 
+// Inside a kernel: a grid-stride loop of int64_t `i` over [0, n).
+#define NW_GRID_LOOP(i, n)                                                                 \
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < (n); \
+       i += static_cast<int64_t>(blockDim.x) * gridDim.x)
+
 // Grid-stride loop over [0, n): f(i) on the device.
 template <typename F>
 __global__ void for_each_kernel(int64_t n, F f) {
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<int64_t>(blockDim.x) * gridDim.x)
-    f(i);
+  NW_GRID_LOOP(i, n) f(i);
 }
 template <typename F>
 void launch(int device, int64_t n, F f) {
   if (n <= 0) return;
   for_each_kernel<<<blocks_for(n), kThreads, 0, stream(device)>>>(n, f);
   NW_CUDA_LAUNCHED();
+}
+// kernel(n, args...) on `st` for a kernel whose NW_GRID_LOOP covers [0, n); nothing when n <= 0.
+template <typename... Params, typename... Args>
+void launch_kernel(void (*kernel)(int64_t, Params...), int64_t n, cudaStream_t st, const Args&... args) {
+  if (n <= 0) return;
+  kernel<<<blocks_for(n), kThreads, 0, st>>>(n, args...);
+  NW_CUDA_LAUNCHED();
+}
+
+// Flat index i over [planes, H, W] as (plane p, row h, column w).
+struct PlaneIndex {
+  int64_t p, h, w;
+};
+__device__ inline PlaneIndex plane_index(int64_t i, int64_t H, int64_t W) {
+  const int64_t t = i / W;
+  return {t / H, t % H, i % W};
 }
 
 // Element offset of logical (row-major) index i of a strided tensor broadcast to a shape.

@@ -1,22 +1,18 @@
 // Normalisation on CUDA (batch_norm, layer_norm, group_norm), forward and backward: the
-// attributes, checks and formulas of ops/norm.cpp. Statistics are reduced in double, one
-// block per channel (batch_norm) or per row (layer/group norm); batch_norm updates its
-// running statistics and num_batches_tracked in place on the device, outside autograd.
+// arguments of ops/norm_args.h and the formulas of ops/norm.cpp. Statistics are reduced in
+// double, one block per channel (batch_norm) or per row (layer/group norm); batch_norm
+// updates its running statistics and num_batches_tracked in place on the device, outside
+// autograd.
 #include <algorithm>
-#include <cmath>
-#include <string>
-#include <utility>
-#include <variant>
 
 #include "cuda/common.cuh"
+#include "ops/norm_args.h"
 #include "ops/ops.h"
 
 namespace nw::cuda {
 namespace {
 
-#define NW_GRID_LOOP(i, n)                                                                 \
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < (n); \
-       i += static_cast<int64_t>(blockDim.x) * gridDim.x)
+using namespace norm;
 
 constexpr int kReduceThreads = 256;
 constexpr int64_t kMaxBlocks = 65535LL * 16;  // block-per-channel/row kernels stride over the rest
@@ -25,18 +21,6 @@ unsigned reduce_blocks(int64_t n) { return static_cast<unsigned>(std::max<int64_
 
 // Threads for a block that reduces `n` values: a multiple of 32 up to 256 (block_sum needs whole warps).
 int row_threads(int64_t n) { return static_cast<int>(std::min<int64_t>(kReduceThreads, std::max<int64_t>(32, (n + 31) / 32 * 32))); }
-
-template <typename T>
-const T* opt_data(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-
-void check_affine(const Tensor& t, int64_t n, DType dt, const char* op, const char* what) {
-  if (!t.defined()) return;
-  NW_CHECK(t.numel() == n, "E_SHAPE",
-           std::string(op) + ": " + what + " must have " + std::to_string(n) + " elements, got " + shape_str(t.sizes()));
-  NW_CHECK(t.dtype() == dt, "E_DTYPE", std::string(op) + ": " + what + " must be " + dtype_name(dt) + ", got " + dtype_name(t.dtype()));
-}
 
 // ---- batch_norm kernels: x is [N, C, S]; channel c's values are x[n][c][*] ----
 
@@ -143,79 +127,49 @@ __global__ void batch_norm_backward_input_kernel(int64_t total, int64_t C, int64
 
 // ---- batch_norm(x, weight, bias, running_mean, running_var, num_batches_tracked) ----
 TensorList batch_norm_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
-  const char* op = "batch_norm";
+  const BatchNormArgs a = batch_norm_args(in, at);
   const Tensor &w = in[1], &b = in[2], &rmean = in[3], &rvar = in[4], &nbt = in[5];
-  NW_CHECK(in[0].dim() >= 2, "E_SHAPE", "batch_norm: input must be [N, C] or [N, C, ...], got " + shape_str(in[0].sizes()));
-  NW_CHECK(is_floating(in[0].dtype()), "E_DTYPE", std::string("batch_norm needs a float input, got ") + dtype_name(in[0].dtype()));
-  NW_CHECK(rmean.defined() == rvar.defined(), "E_ARG", "batch_norm: give both running_mean and running_var, or neither");
+  const int64_t C = a.C;
   DeviceGuard guard(dev(in[0]));
   Tensor x = in[0].contiguous();
-  const int64_t N = x.sizes()[0], C = x.sizes()[1], S = x.numel() / std::max<int64_t>(N * C, 1), M = N * S;
-  for (const auto& [t, what] : {std::pair{w, "weight"}, {b, "bias"}, {rmean, "running_mean"}, {rvar, "running_var"}})
-    check_affine(t, C, x.dtype(), op, what);
-  // As F.batch_norm: without running statistics, batch statistics are used in eval too.
-  const bool use_batch = at.b("training", false) || !rmean.defined();
-  const bool update = at.b("training", false) && rmean.defined();
-  const double eps = at.f("eps", 1e-5);
-  NW_CHECK(!use_batch || M > 1, "E_SHAPE",
-           "batch_norm: expected more than 1 value per channel when training, got input " + shape_str(x.sizes()) +
-               "; use a batch size above 1 or switch to eval mode");
-  NW_CHECK(!rmean.defined() || (rmean.is_contiguous() && rvar.is_contiguous()), "E_ARG", "batch_norm: running statistics must be contiguous");
-  double factor = 0.1;
   const int64_t* count = nullptr;  // num_batches_tracked on the device, for momentum=None
-  if (update) {
-    bool cumulative = at.has("momentum") && std::holds_alternative<std::string>(at.values().at("momentum"));
-    if (cumulative) {
-      std::string m = at.s("momentum", "");
-      NW_CHECK(m == "none" || m == "None", "E_ARG", "batch_norm: momentum must be a number or 'none', got '" + m + "'");
-      NW_CHECK(nbt.defined(), "E_ARG", "batch_norm: momentum 'none' (cumulative average) needs num_batches_tracked");
-    } else {
-      factor = at.f("momentum", 0.1);
-    }
-    if (nbt.defined()) {
-      NW_CHECK(nbt.numel() == 1 && nbt.dtype() == DType::Int64 && nbt.is_contiguous(), "E_ARG", "batch_norm: num_batches_tracked must be a one-element int64 tensor");
-      // Incremented on the device (stream-ordered before the statistics read it): no sync.
-      increment_kernel<<<1, 1, 0, stream_of(nbt)>>>(nbt.data<int64_t>());
-      NW_CUDA_LAUNCHED();
-      nbt.impl()->version++;
-      if (cumulative) count = nbt.data<int64_t>();
-    }
+  if (a.update && nbt.defined()) {
+    // Incremented on the device (stream-ordered before the statistics read it): no sync.
+    increment_kernel<<<1, 1, 0, stream_of(nbt)>>>(nbt.data<int64_t>());
+    NW_CUDA_LAUNCHED();
+    nbt.impl()->version++;
+    if (a.cumulative) count = nbt.data<int64_t>();
   }
   Tensor mean = empty({C}, DType::Float64, x.device()), invstd = empty({C}, DType::Float64, x.device());
   Tensor y = empty(x.sizes(), x.dtype(), x.device());
   Tensor wc = w.defined() ? w.contiguous() : Tensor(), bc = b.defined() ? b.contiguous() : Tensor();
-  NW_DISPATCH_FLOAT(x.dtype(), op, [&] {
+  NW_DISPATCH_FLOAT(x.dtype(), "batch_norm", [&] {
     using T = scalar_t;
     if (C == 0) return;
     Tensor coef = empty({2 * C}, x.dtype(), x.device());  // scale, shift
     T* scale = coef.data<T>();
     T* shift = scale + C;
     batch_norm_stats_kernel<T><<<reduce_blocks(C), kReduceThreads, 0, stream_of(x)>>>(
-        x.data<T>(), N, C, S, use_batch, update, eps, factor, count, rmean.defined() ? rmean.data<T>() : nullptr,
+        x.data<T>(), a.N, C, a.S, a.use_batch, a.update, a.eps, a.factor, count, rmean.defined() ? rmean.data<T>() : nullptr,
         rvar.defined() ? rvar.data<T>() : nullptr, opt_data<T>(wc), opt_data<T>(bc), mean.data<double>(),
         invstd.data<double>(), scale, shift);
     NW_CUDA_LAUNCHED();
-    const int64_t total = x.numel();
-    if (total > 0) {
-      batch_norm_apply_kernel<T><<<blocks_for(total), kThreads, 0, stream_of(x)>>>(total, C, S, x.data<T>(), scale, shift,
-                                                                                   y.data<T>());
-      NW_CUDA_LAUNCHED();
-    }
+    launch_kernel(batch_norm_apply_kernel<T>, x.numel(), stream_of(x), C, a.S, x.data<T>(), scale, shift, y.data<T>());
   });
-  if (update) {
+  if (a.update) {
     rmean.impl()->version++;
     rvar.impl()->version++;
   }
   ctx.save({x, wc, mean, invstd});
-  ctx.ints = {N, C, S, use_batch ? 1 : 0};
+  ctx.ints = a.pack();
   return {y};
 }
 
 TensorList batch_norm_backward(OpContext& ctx, const TensorList& grads) {
   TensorList s = ctx.saved();
   const Tensor &x = s[0], &w = s[1], &mean = s[2], &invstd = s[3];
-  const int64_t N = ctx.ints[0], C = ctx.ints[1], S = ctx.ints[2];
-  const bool batch_stats = ctx.ints[3] != 0;
+  const BatchNormArgs a = BatchNormArgs::unpack(ctx.ints);
+  const int64_t C = a.C;
   DeviceGuard guard(dev(x));
   Tensor g = grads[0].contiguous();
   const bool need_x = ctx.needs_input_grad[0], need_w = ctx.needs_input_grad[1], need_b = ctx.needs_input_grad[2];
@@ -227,29 +181,19 @@ TensorList batch_norm_backward(OpContext& ctx, const TensorList& grads) {
     if (C == 0) return;
     Tensor coef = empty({2 * C}, DType::Float64, x.device());
     batch_norm_backward_reduce_kernel<T><<<reduce_blocks(C), kReduceThreads, 0, stream_of(x)>>>(
-        x.data<T>(), g.data<T>(), N, C, S, mean.data<double>(), invstd.data<double>(), gw.defined() ? gw.data<T>() : nullptr,
+        x.data<T>(), g.data<T>(), a.N, C, a.S, mean.data<double>(), invstd.data<double>(), gw.defined() ? gw.data<T>() : nullptr,
         gb.defined() ? gb.data<T>() : nullptr, coef.data<double>());
     NW_CUDA_LAUNCHED();
-    const int64_t total = x.numel();
-    if (need_x && total > 0) {
-      batch_norm_backward_input_kernel<T><<<blocks_for(total), kThreads, 0, stream_of(x)>>>(
-          total, C, S, batch_stats, x.data<T>(), g.data<T>(), opt_data<T>(w), mean.data<double>(), invstd.data<double>(),
-          coef.data<double>(), gx.data<T>());
-      NW_CUDA_LAUNCHED();
-    }
+    if (need_x)
+      launch_kernel(batch_norm_backward_input_kernel<T>, x.numel(), stream_of(x), C, a.S, a.use_batch, x.data<T>(), g.data<T>(),
+                    opt_data<T>(w), mean.data<double>(), invstd.data<double>(), coef.data<double>(), gx.data<T>());
   });
   return {gx, gw, gb, Tensor(), Tensor(), Tensor()};
 }
 
-// ---- layer_norm and group_norm: per-row statistics, per-element affine ----
-// Rows of `K` elements; element j of row r uses affine entry ((r % G) * Cg + j / S):
-// layer_norm is G = 1, Cg = K, S = 1; group_norm is G groups of Cg channels of S elements.
+// ---- layer_norm and group_norm: per-row statistics, per-element affine (norm_args.h's RowNorm) ----
 // Seen from the affine side, x is [R / G, A = G * Cg, S] and entry a's values are
 // x[n][a][*], on rows r = n * G + a / Cg.
-struct RowNorm {
-  int64_t R, K, G, Cg, S;
-};
-
 template <typename T>
 __global__ void row_norm_forward_kernel(RowNorm rn, const T* __restrict__ x, const T* __restrict__ w,
                                         const T* __restrict__ b, double eps, T* __restrict__ y, double* __restrict__ mean,
@@ -382,40 +326,41 @@ __global__ void row_norm_affine_grad_finish_kernel(int64_t A, int64_t parts, con
   }
 }
 
-TensorList row_norm_op_forward(OpContext& ctx, const Tensor& x0, const Tensor& w, const Tensor& b, const RowNorm& rn,
-                               int64_t affine_n, double eps, const char* op) {
-  NW_CHECK(is_floating(x0.dtype()), "E_DTYPE", std::string(op) + " needs a float input, got " + dtype_name(x0.dtype()));
-  check_affine(w, affine_n, x0.dtype(), op, "weight");
-  check_affine(b, affine_n, x0.dtype(), op, "bias");
-  DeviceGuard guard(dev(x0));
-  Tensor x = x0.contiguous();
-  Tensor wc = w.defined() ? w.contiguous() : Tensor(), bc = b.defined() ? b.contiguous() : Tensor();
+// layer_norm and group_norm differ in their arguments only.
+template <RowNormArgs (*Parse)(const TensorList&, const Attrs&)>
+TensorList row_norm_op_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
+  const RowNormArgs a = Parse(in, at);
+  const RowNorm& rn = a.rn;
+  DeviceGuard guard(dev(in[0]));
+  Tensor x = in[0].contiguous();
+  Tensor wc = in[1].defined() ? in[1].contiguous() : Tensor(), bc = in[2].defined() ? in[2].contiguous() : Tensor();
   Tensor y = empty(x.sizes(), x.dtype(), x.device());
   Tensor mean = empty({rn.R}, DType::Float64, x.device()), rstd = empty({rn.R}, DType::Float64, x.device());
   if (rn.R > 0) {
-    NW_DISPATCH_FLOAT(x.dtype(), op, [&] {
+    NW_DISPATCH_FLOAT(x.dtype(), a.op, [&] {
       using T = scalar_t;
       row_norm_forward_kernel<T><<<reduce_blocks(rn.R), row_threads(rn.K), 0, stream_of(x)>>>(
-          rn, x.data<T>(), opt_data<T>(wc), opt_data<T>(bc), eps, y.data<T>(), mean.data<double>(), rstd.data<double>());
+          rn, x.data<T>(), opt_data<T>(wc), opt_data<T>(bc), a.eps, y.data<T>(), mean.data<double>(), rstd.data<double>());
       NW_CUDA_LAUNCHED();
     });
   }
   ctx.save({x, wc, mean, rstd});
-  ctx.ints = {rn.R, rn.K, rn.G, rn.Cg, rn.S, affine_n};
+  ctx.ints = a.pack();
   return {y};
 }
 
 TensorList row_norm_op_backward(OpContext& ctx, const TensorList& grads) {
   TensorList s = ctx.saved();
   const Tensor &x = s[0], &w = s[1], &mean = s[2], &rstd = s[3];
-  const RowNorm rn{ctx.ints[0], ctx.ints[1], ctx.ints[2], ctx.ints[3], ctx.ints[4]};
-  const int64_t affine_n = ctx.ints[5];
+  const RowNormArgs a = RowNormArgs::unpack(ctx.ints);
+  const RowNorm& rn = a.rn;
+  const int64_t affine_n = a.affine_n;
   DeviceGuard guard(dev(x));
   Tensor g = grads[0].contiguous();
   Tensor gx = ctx.needs_input_grad[0] ? empty(x.sizes(), x.dtype(), x.device()) : Tensor();
   Tensor gw = ctx.needs_input_grad[1] ? empty(ctx.input_shapes[1], x.dtype(), x.device()) : Tensor();
   Tensor gb = ctx.needs_input_grad[2] ? empty(ctx.input_shapes[2], x.dtype(), x.device()) : Tensor();
-  NW_DISPATCH_FLOAT(x.dtype(), "norm", [&] {
+  NW_DISPATCH_FLOAT(x.dtype(), a.op, [&] {
     using T = scalar_t;
     const cudaStream_t st = stream_of(x);
     if (gx.defined() && rn.R > 0) {
@@ -441,44 +386,19 @@ TensorList row_norm_op_backward(OpContext& ctx, const TensorList& grads) {
         row_norm_affine_grad_cols_kernel<T><<<grid, dim3(32, kColLanes), 0, st>>>(
             rn, x.data<T>(), g.data<T>(), mean.data<double>(), rstd.data<double>(), rows_per_part, pw, pb);
         NW_CUDA_LAUNCHED();
-        row_norm_affine_grad_finish_kernel<T><<<blocks_for(affine_n), kThreads, 0, st>>>(affine_n, parts, pw, pb, pgw, pgb);
-        NW_CUDA_LAUNCHED();
+        launch_kernel(row_norm_affine_grad_finish_kernel<T>, affine_n, st, parts, pw, pb, pgw, pgb);
       }
     }
   });
   return {gx, gw, gb};
 }
 
-// layer_norm(x, weight, bias; normalized_shape, eps): over the last len(normalized_shape) dims.
-TensorList layer_norm_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
-  const Tensor& x = in[0];
-  std::vector<int64_t> shape = at.ints("normalized_shape");
-  const int64_t d = static_cast<int64_t>(shape.size());
-  bool match = d >= 1 && d <= x.dim();
-  for (int64_t i = 0; match && i < d; ++i) match = x.sizes()[x.dim() - d + i] == shape[i];
-  NW_CHECK(match, "E_SHAPE",
-           "layer_norm: normalized_shape " + shape_str(shape) + " must equal the last dims of the input " + shape_str(x.sizes()));
-  const int64_t K = shape_numel(shape), R = K ? x.numel() / K : 0;
-  return row_norm_op_forward(ctx, x, in[1], in[2], RowNorm{R, K, 1, K, 1}, K, at.f("eps", 1e-5), "layer_norm");
-}
-
-// group_norm(x, weight, bias; num_groups, eps): x [N, C, *], weight and bias [C].
-TensorList group_norm_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
-  const Tensor& x = in[0];
-  NW_CHECK(x.dim() >= 2, "E_SHAPE", "group_norm: input must be [N, C, ...], got " + shape_str(x.sizes()));
-  const int64_t G = at.i("num_groups"), N = x.sizes()[0], C = x.sizes()[1];
-  NW_CHECK(G >= 1 && C % G == 0, "E_ARG",
-           "group_norm: num_groups=" + std::to_string(G) + " must divide the " + std::to_string(C) + " channels");
-  const int64_t S = x.numel() / std::max<int64_t>(N * C, 1), Cg = C / G;
-  return row_norm_op_forward(ctx, x, in[1], in[2], RowNorm{N * G, Cg * S, G, Cg, S}, C, at.f("eps", 1e-5), "group_norm");
-}
-
 }  // namespace
 
 void register_norm_ops(OpRegistry& r) {
   r.add(op_batch_norm, batch_norm_forward, batch_norm_backward);
-  r.add(op_layer_norm, layer_norm_forward, row_norm_op_backward);
-  r.add(op_group_norm, group_norm_forward, row_norm_op_backward);
+  r.add(op_layer_norm, row_norm_op_forward<layer_norm_args>, row_norm_op_backward);
+  r.add(op_group_norm, row_norm_op_forward<group_norm_args>, row_norm_op_backward);
 }
 
 }  // namespace nw::cuda

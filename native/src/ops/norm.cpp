@@ -6,71 +6,36 @@
 #include "core/autograd.h"
 #include "cpu/parallel.h"
 #include "kernels.h"
+#include "norm_args.h"
 #include "ops.h"
 
 namespace nw {
 namespace {
 
-template <typename T>
-const T* opt_data(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-
-void check_affine(const Tensor& t, int64_t n, DType dt, const char* op, const char* what) {
-  if (!t.defined()) return;
-  NW_CHECK(t.numel() == n, "E_SHAPE",
-           std::string(op) + ": " + what + " must have " + std::to_string(n) + " elements, got " + shape_str(t.sizes()));
-  NW_CHECK(t.dtype() == dt, "E_DTYPE", std::string(op) + ": " + what + " must be " + dtype_name(dt) + ", got " + dtype_name(t.dtype()));
-}
+using namespace norm;
 
 // ---- batch_norm(x, weight, bias, running_mean, running_var, num_batches_tracked) ----
-// x is [N, C, *]; statistics per channel over N and the trailing dims.
-// Attrs: training (default false, as F.batch_norm), momentum (0.1; 'none' for a cumulative
-// average from num_batches_tracked, like momentum=None in nn.BatchNorm), eps (1e-5).
 TensorList batch_norm_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
-  const char* op = "batch_norm";
+  const BatchNormArgs a = batch_norm_args(in, at);
   const Tensor &w = in[1], &b = in[2], &rmean = in[3], &rvar = in[4], &nbt = in[5];
-  NW_CHECK(in[0].dim() >= 2, "E_SHAPE", "batch_norm: input must be [N, C] or [N, C, ...], got " + shape_str(in[0].sizes()));
-  NW_CHECK(is_floating(in[0].dtype()), "E_DTYPE", std::string("batch_norm needs a float input, got ") + dtype_name(in[0].dtype()));
-  NW_CHECK(rmean.defined() == rvar.defined(), "E_ARG", "batch_norm: give both running_mean and running_var, or neither");
   Tensor x = in[0].contiguous();
-  const int64_t N = x.sizes()[0], C = x.sizes()[1], S = x.numel() / std::max<int64_t>(N * C, 1), M = N * S;
-  for (const auto& [t, what] : {std::pair{w, "weight"}, {b, "bias"}, {rmean, "running_mean"}, {rvar, "running_var"}})
-    check_affine(t, C, x.dtype(), op, what);
-  // As F.batch_norm: without running statistics, batch statistics are used in eval too.
-  const bool use_batch = at.b("training", false) || !rmean.defined();
-  const bool update = at.b("training", false) && rmean.defined();
-  const double eps = at.f("eps", 1e-5);
-  NW_CHECK(!use_batch || M > 1, "E_SHAPE",
-           "batch_norm: expected more than 1 value per channel when training, got input " + shape_str(x.sizes()) +
-               "; use a batch size above 1 or switch to eval mode");
-  double factor = 0.1;
-  if (update) {
-    bool cumulative = at.has("momentum") && std::holds_alternative<std::string>(at.values().at("momentum"));
-    if (cumulative) {
-      std::string m = at.s("momentum", "");
-      NW_CHECK(m == "none" || m == "None", "E_ARG", "batch_norm: momentum must be a number or 'none', got '" + m + "'");
-      NW_CHECK(nbt.defined(), "E_ARG", "batch_norm: momentum 'none' (cumulative average) needs num_batches_tracked");
-    } else {
-      factor = at.f("momentum", 0.1);
-    }
-    if (nbt.defined()) {
-      NW_CHECK(nbt.numel() == 1 && nbt.dtype() == DType::Int64 && nbt.is_contiguous(), "E_ARG", "batch_norm: num_batches_tracked must be a one-element int64 tensor");
-      int64_t& count = *nbt.data<int64_t>();
-      count += 1;
-      nbt.impl()->version++;
-      if (cumulative) factor = 1.0 / static_cast<double>(count);
-    }
+  const int64_t N = a.N, C = a.C, S = a.S, M = a.M;
+  const bool use_batch = a.use_batch, update = a.update;
+  double factor = a.factor;
+  if (update && nbt.defined()) {
+    int64_t& count = *nbt.data<int64_t>();
+    count += 1;
+    nbt.impl()->version++;
+    if (a.cumulative) factor = 1.0 / static_cast<double>(count);
   }
   Tensor mean = empty({C}, DType::Float64), invstd = empty({C}, DType::Float64);
   Tensor y = empty(x.sizes(), x.dtype());
-  NW_DISPATCH_FLOAT(x.dtype(), op, [&] {
+  NW_DISPATCH_FLOAT(x.dtype(), "batch_norm", [&] {
     using T = scalar_t;
     const T* px = x.data<T>();
     T* py = y.data<T>();
     Tensor wc = w.defined() ? w.contiguous() : Tensor(), bc = b.defined() ? b.contiguous() : Tensor();
     const T *pw = opt_data<T>(wc), *pb = opt_data<T>(bc);
-    NW_CHECK(!rmean.defined() || (rmean.is_contiguous() && rvar.is_contiguous()), "E_ARG", "batch_norm: running statistics must be contiguous");
     T* prm = rmean.defined() ? rmean.data<T>() : nullptr;
     T* prv = rvar.defined() ? rvar.data<T>() : nullptr;
     double* pm = mean.data<double>();
@@ -102,7 +67,7 @@ TensorList batch_norm_forward(OpContext& ctx, const TensorList& in, const Attrs&
           mu = prm[c];
           var = prv[c];
         }
-        const double is = 1.0 / std::sqrt(var + eps);
+        const double is = 1.0 / std::sqrt(var + a.eps);
         pm[c] = mu;
         pis[c] = is;
         // y = x * scale + shift per channel.
@@ -121,14 +86,15 @@ TensorList batch_norm_forward(OpContext& ctx, const TensorList& in, const Attrs&
     rvar.impl()->version++;
   }
   ctx.save({x, w.defined() ? w.contiguous() : Tensor(), mean, invstd});
-  ctx.ints = {N, C, S, use_batch ? 1 : 0};
+  ctx.ints = a.pack();
   return {y};
 }
 TensorList batch_norm_backward(OpContext& ctx, const TensorList& grads) {
   TensorList s = ctx.saved();
   const Tensor &x = s[0], &w = s[1], &mean = s[2], &invstd = s[3];
-  const int64_t N = ctx.ints[0], C = ctx.ints[1], S = ctx.ints[2], M = N * S;
-  const bool batch_stats = ctx.ints[3] != 0;
+  const BatchNormArgs a = BatchNormArgs::unpack(ctx.ints);
+  const int64_t N = a.N, C = a.C, S = a.S, M = a.M;
+  const bool batch_stats = a.use_batch;
   Tensor g = grads[0].contiguous();
   const bool need_x = ctx.needs_input_grad[0], need_w = ctx.needs_input_grad[1], need_b = ctx.needs_input_grad[2];
   Tensor gx = need_x ? empty(x.sizes(), x.dtype()) : Tensor();
@@ -182,14 +148,7 @@ TensorList batch_norm_backward(OpContext& ctx, const TensorList& grads) {
   return {gx, gw, gb, Tensor(), Tensor(), Tensor()};
 }
 
-// ---- layer_norm and group_norm: per-row statistics, per-element affine ----
-// Rows of `K` elements; element j of row r uses affine entry ((r % G) * Cg + j / S):
-// layer_norm is G = 1, Cg = K, S = 1; group_norm is G groups of Cg channels of S elements.
-struct RowNorm {
-  int64_t R, K, G, Cg, S;
-  int64_t affine(int64_t r, int64_t j) const { return (r % G) * Cg + j / S; }
-};
-
+// ---- layer_norm and group_norm: per-row statistics, per-element affine (norm_args.h's RowNorm) ----
 template <typename T>
 void row_norm_forward(const RowNorm& rn, const T* x, const T* w, const T* b, double eps, T* y, double* mean, double* rstd) {
   cpu::parallel_for(0, rn.R, std::max<int64_t>(1, 16384 / std::max<int64_t>(rn.K, 1)), [&](int64_t rb, int64_t re) {
@@ -254,63 +213,38 @@ void row_norm_backward(const RowNorm& rn, const T* x, const T* w, const T* g, co
   }
 }
 
-TensorList row_norm_op_forward(OpContext& ctx, const Tensor& x0, const Tensor& w, const Tensor& b, const RowNorm& rn,
-                               int64_t affine_n, double eps, const char* op) {
-  NW_CHECK(is_floating(x0.dtype()), "E_DTYPE", std::string(op) + " needs a float input, got " + dtype_name(x0.dtype()));
-  check_affine(w, affine_n, x0.dtype(), op, "weight");
-  check_affine(b, affine_n, x0.dtype(), op, "bias");
-  Tensor x = x0.contiguous();
-  Tensor wc = w.defined() ? w.contiguous() : Tensor(), bc = b.defined() ? b.contiguous() : Tensor();
+// layer_norm and group_norm differ in their arguments only.
+template <RowNormArgs (*Parse)(const TensorList&, const Attrs&)>
+TensorList row_norm_op_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
+  const RowNormArgs a = Parse(in, at);
+  const RowNorm& rn = a.rn;
+  Tensor x = in[0].contiguous();
+  Tensor wc = in[1].defined() ? in[1].contiguous() : Tensor(), bc = in[2].defined() ? in[2].contiguous() : Tensor();
   Tensor y = empty(x.sizes(), x.dtype());
   Tensor mean = empty({rn.R}, DType::Float64), rstd = empty({rn.R}, DType::Float64);
-  NW_DISPATCH_FLOAT(x.dtype(), op, [&] {
+  NW_DISPATCH_FLOAT(x.dtype(), a.op, [&] {
     using T = scalar_t;
-    row_norm_forward<T>(rn, x.data<T>(), opt_data<T>(wc), opt_data<T>(bc), eps, y.data<T>(), mean.data<double>(), rstd.data<double>());
+    row_norm_forward<T>(rn, x.data<T>(), opt_data<T>(wc), opt_data<T>(bc), a.eps, y.data<T>(), mean.data<double>(), rstd.data<double>());
   });
   ctx.save({x, wc, mean, rstd});
-  ctx.ints = {rn.R, rn.K, rn.G, rn.Cg, rn.S, affine_n};
+  ctx.ints = a.pack();
   return {y};
 }
 TensorList row_norm_op_backward(OpContext& ctx, const TensorList& grads) {
   TensorList s = ctx.saved();
   const Tensor &x = s[0], &w = s[1], &mean = s[2], &rstd = s[3];
-  RowNorm rn{ctx.ints[0], ctx.ints[1], ctx.ints[2], ctx.ints[3], ctx.ints[4]};
-  const int64_t affine_n = ctx.ints[5];
+  const RowNormArgs a = RowNormArgs::unpack(ctx.ints);
   Tensor g = grads[0].contiguous();
   Tensor gx = ctx.needs_input_grad[0] ? empty(x.sizes(), x.dtype()) : Tensor();
   Tensor gw = ctx.needs_input_grad[1] ? empty(ctx.input_shapes[1], x.dtype()) : Tensor();
   Tensor gb = ctx.needs_input_grad[2] ? empty(ctx.input_shapes[2], x.dtype()) : Tensor();
-  NW_DISPATCH_FLOAT(x.dtype(), "norm", [&] {
+  NW_DISPATCH_FLOAT(x.dtype(), a.op, [&] {
     using T = scalar_t;
-    row_norm_backward<T>(rn, x.data<T>(), opt_data<T>(w), g.data<T>(), mean.data<double>(), rstd.data<double>(),
+    row_norm_backward<T>(a.rn, x.data<T>(), opt_data<T>(w), g.data<T>(), mean.data<double>(), rstd.data<double>(),
                          gx.defined() ? gx.data<T>() : nullptr, gw.defined() ? gw.data<T>() : nullptr,
-                         gb.defined() ? gb.data<T>() : nullptr, affine_n);
+                         gb.defined() ? gb.data<T>() : nullptr, a.affine_n);
   });
   return {gx, gw, gb};
-}
-
-// layer_norm(x, weight, bias; normalized_shape, eps): over the last len(normalized_shape) dims.
-TensorList layer_norm_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
-  const Tensor& x = in[0];
-  std::vector<int64_t> shape = at.ints("normalized_shape");
-  const int64_t d = static_cast<int64_t>(shape.size());
-  bool match = d >= 1 && d <= x.dim();
-  for (int64_t i = 0; match && i < d; ++i) match = x.sizes()[x.dim() - d + i] == shape[i];
-  NW_CHECK(match, "E_SHAPE",
-           "layer_norm: normalized_shape " + shape_str(shape) + " must equal the last dims of the input " + shape_str(x.sizes()));
-  const int64_t K = shape_numel(shape), R = K ? x.numel() / K : 0;
-  return row_norm_op_forward(ctx, x, in[1], in[2], RowNorm{R, K, 1, K, 1}, K, at.f("eps", 1e-5), "layer_norm");
-}
-
-// group_norm(x, weight, bias; num_groups, eps): x [N, C, *], weight and bias [C].
-TensorList group_norm_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
-  const Tensor& x = in[0];
-  NW_CHECK(x.dim() >= 2, "E_SHAPE", "group_norm: input must be [N, C, ...], got " + shape_str(x.sizes()));
-  const int64_t G = at.i("num_groups"), N = x.sizes()[0], C = x.sizes()[1];
-  NW_CHECK(G >= 1 && C % G == 0, "E_ARG",
-           "group_norm: num_groups=" + std::to_string(G) + " must divide the " + std::to_string(C) + " channels");
-  const int64_t S = x.numel() / std::max<int64_t>(N * C, 1), Cg = C / G;
-  return row_norm_op_forward(ctx, x, in[1], in[2], RowNorm{N * G, Cg * S, G, Cg, S}, C, at.f("eps", 1e-5), "group_norm");
 }
 
 }  // namespace
@@ -318,9 +252,9 @@ TensorList group_norm_forward(OpContext& ctx, const TensorList& in, const Attrs&
 const OpDef op_batch_norm = {"batch_norm", 6, GradKind::Differentiable, batch_norm_forward, batch_norm_backward,
                              "batch normalisation over [N, C, *]: weight, bias, running_mean, running_var, num_batches_tracked "
                              "(each optional); training, momentum (number or 'none'), eps; running stats updated in place"};
-const OpDef op_layer_norm = {"layer_norm", 3, GradKind::Differentiable, layer_norm_forward, row_norm_op_backward,
+const OpDef op_layer_norm = {"layer_norm", 3, GradKind::Differentiable, row_norm_op_forward<layer_norm_args>, row_norm_op_backward,
                              "layer normalisation over the last dims (normalized_shape, eps); weight and bias optional"};
-const OpDef op_group_norm = {"group_norm", 3, GradKind::Differentiable, group_norm_forward, row_norm_op_backward,
+const OpDef op_group_norm = {"group_norm", 3, GradKind::Differentiable, row_norm_op_forward<group_norm_args>, row_norm_op_backward,
                              "group normalisation of [N, C, *] (num_groups, eps); weight and bias [C] optional"};
 
 }  // namespace nw
