@@ -52,6 +52,12 @@ describe.skipIf(!haveEngine)('training runs', () => {
     expect(epochs[39]!.valAccuracy!).toBeGreaterThanOrEqual(0.95);
     expect(o.metrics.some((m) => m.kind === 'params' && m.params.length === 6)).toBe(true);
     expect(o.metrics.some((m) => m.kind === 'histograms' && m.histograms.some((h) => h.key === 'fc1.weight'))).toBe(true);
+    // Gradient histograms too, showing the gradient's spread (not a constant).
+    const hist = o.metrics.find((m) => m.kind === 'histograms');
+    const gradKeys = hist && hist.kind === 'histograms' ? hist.histograms.filter((h) => h.of === 'grad').map((h) => h.key) : [];
+    expect(gradKeys).toContain('fc1.weight');
+    const g = hist && hist.kind === 'histograms' ? hist.histograms.find((h) => h.of === 'grad' && h.key === 'fc1.weight') : undefined;
+    expect(g && g.max > g.min).toBe(true);
     expect(o.metrics.filter((m) => m.kind === 'checkpoint')).toHaveLength(40);
     // the run log on disk has every metric, one JSON object a line (written by the trainer entry, not here)
     expect(existsSync(join(o.dir, 'checkpoints', 'last.mdl'))).toBe(true);

@@ -288,7 +288,10 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
       for (size_t i = 0; i < sd.size(); ++i) {
         Napi::Object e = Napi::Object::New(env);
         e.Set("key", sd[i].first);
-        e.Set("tensor", TensorHandle::Wrap(env, to_cpu ? host_copy(sd[i].second) : sd[i].second.detach()));
+        nw::Tensor t = to_cpu ? host_copy(sd[i].second) : sd[i].second.detach();
+        // The live view keeps the last step's gradient readable (weight/gradient histograms).
+        if (!to_cpu && sd[i].second.grad().defined()) t.set_grad(sd[i].second.grad().detach());
+        e.Set("tensor", TensorHandle::Wrap(env, t));
         a.Set(static_cast<uint32_t>(i), e);
       }
       return a;
