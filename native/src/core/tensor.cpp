@@ -392,16 +392,21 @@ Tensor to_dtype(const Tensor& t, DType dtype) {
   return out;
 }
 
-double read_scalar(const Tensor& t, int64_t linear) {
-#ifdef NW_WITH_CUDA
-  if (t.device().type == DeviceType::CUDA) return cuda::read_scalar(t, linear);
-#endif
+int64_t element_offset(const Tensor& t, int64_t linear) {
   int64_t off = t.offset();
   for (int64_t d = t.dim() - 1; d >= 0; --d) {
     int64_t sz = t.sizes()[d];
     off += (linear % sz) * t.strides()[d];
     linear /= sz;
   }
+  return off;
+}
+
+double read_scalar(const Tensor& t, int64_t linear) {
+#ifdef NW_WITH_CUDA
+  if (t.device().type == DeviceType::CUDA) return cuda::read_scalar(t, linear);
+#endif
+  const int64_t off = element_offset(t, linear);
   return NW_DISPATCH_ALL(t.dtype(), [&] {
     return static_cast<double>(static_cast<const scalar_t*>(t.impl()->storage->data)[off]);
   });

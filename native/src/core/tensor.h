@@ -131,6 +131,8 @@ Tensor to_dtype(const Tensor& t, DType dtype);
 Tensor to_device(const Tensor& t, Device device);  // a copy on `device` (t itself when already there)
 
 double read_scalar(const Tensor& t, int64_t linear_index);  // logical (row-major) index
+// Storage position (in elements, offset included) of the element at a logical (row-major) index.
+int64_t element_offset(const Tensor& t, int64_t linear_index);
 
 template <typename T>
 T* Tensor::data() const {

@@ -42,6 +42,8 @@ inline cudaStream_t stream_of(const Tensor& t) { return stream(t.device().index)
 // the compute stream must wait for the copy (an event) before reading the block.
 cudaStream_t copy_stream(int device);
 inline int dev(const Tensor& t) { return t.device().index; }
+// Number of multiprocessors of a device (sizes the grids of GEMM and reduction kernels).
+int sm_count(int device);
 
 constexpr int kThreads = 256;
 inline unsigned blocks_for(int64_t n, int threads = kThreads) {
@@ -101,8 +103,45 @@ struct Indexer {
     return off;
   }
 };
+// An Indexer over explicit (size, stride) dims in row-major order: size-1 dims are
+// dropped, adjacent dims that step evenly are merged, and leading broadcast (stride 0)
+// dims are dropped, so at() does as few divisions as the layout allows.
+inline Indexer make_indexer(const int64_t* sizes, const int64_t* strides, int ndim, int64_t offset) {
+  NW_CHECK(ndim >= 0 && ndim <= kMaxDims, "E_SHAPE",
+           "tensors have at most " + std::to_string(kMaxDims) + " dimensions, got " + std::to_string(ndim));
+  int64_t sz[kMaxDims] = {}, st[kMaxDims] = {};
+  int n = 0;
+  for (int d = 0; d < ndim && d < kMaxDims; ++d) {
+    if (sizes[d] == 1) continue;
+    if (n > 0 && st[n - 1] == strides[d] * sizes[d]) {
+      sz[n - 1] *= sizes[d];
+      st[n - 1] = strides[d];
+      continue;
+    }
+    sz[n] = sizes[d];
+    st[n] = strides[d];
+    ++n;
+  }
+  int first = 0;
+  while (first < n && st[first] == 0) ++first;
+  Indexer ix;
+  ix.ndim = n - first;
+  ix.offset = offset;
+  for (int d = 0; d < ix.ndim && first + d < kMaxDims; ++d) {
+    ix.sizes[d] = sz[first + d];
+    ix.strides[d] = st[first + d];
+  }
+  // A 0-dim indexer is a broadcast scalar (or a one-element tensor): at(i) == offset.
+  // Contiguous (at(i) == offset + i) only when no broadcast dim was dropped.
+  ix.contiguous = first == 0 && ix.ndim == 1 && ix.strides[0] == 1;
+  return ix;
+}
+
 // Indexer for `t` read as shape `shape` (broadcast); defaults to t's own shape.
-Indexer indexer(const Tensor& t, const Shape& shape);
+inline Indexer indexer(const Tensor& t, const Shape& shape) {
+  Shape st = broadcast_strides(t, shape);
+  return make_indexer(shape.data(), st.data(), static_cast<int>(shape.size()), t.offset());
+}
 inline Indexer indexer(const Tensor& t) { return indexer(t, t.sizes()); }
 
 template <typename T>
@@ -136,6 +175,13 @@ void map3(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& c, 
   Indexer ia = indexer(a, out.sizes()), ib = indexer(b, out.sizes()), ic = indexer(c, out.sizes());
   launch(dev(out), out.numel(), [=] __device__(int64_t i) { o[i] = f(pa[ia.at(i)], pb[ib.at(i)], pc[ic.at(i)]); });
 }
+
+// map1/map2/map3 as a policy type, for the rules shared with the CPU ops (ops/*_args.h).
+struct Maps {
+  template <typename... T, typename... A> static void map1(const A&... a) { cuda::map1<T...>(a...); }
+  template <typename... T, typename... A> static void map2(const A&... a) { cuda::map2<T...>(a...); }
+  template <typename... T, typename... A> static void map3(const A&... a) { cuda::map3<T...>(a...); }
+};
 
 // Sum of `v` over the block (every thread gets the result). blockDim.x must be a
 // multiple of 32 and at most 1024.

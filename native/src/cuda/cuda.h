@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/op.h"
+#include "optim/update_rules.h"
 
 namespace nw::cuda {
 
@@ -68,29 +69,15 @@ void add_(const Tensor& a, const Tensor& b, double alpha);
 void record_copy_use(void* block, int device);
 
 // ---- training: optimizer updates, norms, checks (cuda/optim.cu) ----
-// One fused kernel per parameter with exactly the CPU loops' formulas (optim/optim.cpp).
-// p, g and the state arrays are contiguous device arrays of n elements; a null state
-// pointer means that state is not used.
+// One fused kernel per parameter, each element updated by optim/update_rules.h (the CPU
+// loops' own rules). p, g and the state arrays are contiguous device arrays of n
+// elements; a null state pointer means that state is not used.
 template <typename T>
-struct SgdStep {
-  T lr, wd, mom, damp, sign;
-  bool nesterov, fresh;
-};
+void sgd_update(int device, T* p, const T* g, T* buf, int64_t n, optim::SgdStep<T> a);
 template <typename T>
-struct AdamStep {
-  T step_size, bc2_sqrt, b1, b2, eps, wd, decay, sign;
-  bool decoupled;
-};
+void adam_update(int device, T* p, const T* g, T* m, T* v, T* vmax, int64_t n, optim::AdamStep<T> a);
 template <typename T>
-struct RmspropStep {
-  T lr, alpha, eps, wd, mom, sign;
-};
-template <typename T>
-void sgd_update(int device, T* p, const T* g, T* buf, int64_t n, SgdStep<T> a);
-template <typename T>
-void adam_update(int device, T* p, const T* g, T* m, T* v, T* vmax, int64_t n, AdamStep<T> a);
-template <typename T>
-void rmsprop_update(int device, T* p, const T* g, T* sq, T* ga, T* buf, int64_t n, RmspropStep<T> a);
+void rmsprop_update(int device, T* p, const T* g, T* sq, T* ga, T* buf, int64_t n, optim::RmspropStep<T> a);
 
 // Per tensor (all on one cuda device, float32/float64, any strides), read back with one
 // synchronisation: sum of |x|^p accumulated in double (p == 1 and p == 2 exactly as |x|

@@ -1,52 +1,18 @@
 // Elementwise ops on CUDA: arithmetic with broadcasting, comparisons, where, unary math
-// and the in-place add_ used for gradient accumulation. Same dtypes, type promotion
-// (ops::result_type), attributes, errors and NaN rules as ops/elementwise.cpp. Backward
+// and the in-place add_ used for gradient accumulation, with ops/elementwise_args.h's
+// dtypes, type promotion, attributes and errors, and the CPU's NaN rules. Backward
 // rules that the CPU writes with ops:: calls are reused as they are (they dispatch here).
 #include <cmath>
 #include <limits>
 
 #include "cuda/math.cuh"
+#include "ops/elementwise_args.h"
 #include "ops/ops.h"
 
 namespace nw::cuda {
 namespace {
 
-Tensor cast(const Tensor& t, DType d) { return t.dtype() == d ? t : to_dtype(t, d); }
-
-// out = f(a, b) in dtype `compute` (both operands converted first), broadcasting.
-template <typename F>
-Tensor binary(const Tensor& a, const Tensor& b, DType compute, F f) {
-  Tensor ac = cast(a, compute), bc = cast(b, compute);
-  Tensor out = empty(broadcast_shapes(a.sizes(), b.sizes()), compute, a.device());
-  NW_DISPATCH_ALL(compute, [&] { ew_map2<scalar_t, scalar_t, scalar_t>(out, ac, bc, f); });
-  return out;
-}
-
-template <typename F>
-Tensor compare_impl(const Tensor& a, const Tensor& b, F f) {
-  DType compute = ops::result_type(a, b);
-  Tensor ac = cast(a, compute), bc = cast(b, compute);
-  Tensor out = empty(broadcast_shapes(a.sizes(), b.sizes()), DType::Bool, a.device());
-  NW_DISPATCH_ALL(compute, [&] { ew_map2<scalar_t, scalar_t, bool>(out, ac, bc, f); });
-  return out;
-}
-
-// Unary float op: integer and bool inputs are computed (and returned) as float32.
-template <typename F>
-Tensor unary_float(const Tensor& a, const char* name, F f) {
-  DType d = is_floating(a.dtype()) ? a.dtype() : DType::Float32;
-  Tensor ac = cast(a, d);
-  Tensor out = empty(a.sizes(), d, a.device());
-  NW_DISPATCH_FLOAT(d, name, [&] { ew_map1<scalar_t, scalar_t>(out, ac, f); });
-  return out;
-}
-
-template <typename F>
-Tensor unary_same(const Tensor& a, F f) {
-  Tensor out = empty(a.sizes(), a.dtype(), a.device());
-  NW_DISPATCH_ALL(a.dtype(), [&] { ew_map1<scalar_t, scalar_t>(out, a, f); });
-  return out;
-}
+using Rules = elementwise::Rules<cuda::Maps>;
 
 // ---- functors: one templated __device__ operator() serves every dtype ----
 struct AddF {
@@ -73,16 +39,7 @@ struct PowF {
     if constexpr (std::is_floating_point_v<T>) {
       return d_pow(x, y);
     } else {
-      // Integer power by squaring; a negative exponent gives 0 (as the CPU).
-      T r = 1, base = x;
-      int64_t e = static_cast<int64_t>(y);
-      if (e < 0) return static_cast<T>(0);
-      while (e) {
-        if (e & 1) r = static_cast<T>(r * base);
-        base = static_cast<T>(base * base);
-        e >>= 1;
-      }
-      return r;
+      return elementwise::int_pow(x, static_cast<int64_t>(y));
     }
   }
 };
@@ -134,14 +91,7 @@ struct ClampF {
 };
 struct IntPowF {  // integer tensor to a non-negative integral power
   int64_t e;
-  template <typename T> __device__ T operator()(T x) const {
-    T r = 1, base = x;
-    for (int64_t k = e; k; k >>= 1) {
-      if (k & 1) r = static_cast<T>(r * base);
-      base = static_cast<T>(base * base);
-    }
-    return r;
-  }
+  template <typename T> __device__ T operator()(T x) const { return elementwise::int_pow(x, e); }
 };
 struct SquareF {
   template <typename T> __device__ T operator()(T x) const { return x * x; }
@@ -166,20 +116,20 @@ struct ClampMaskTimesF {  // g * (lo <= x <= hi)
 // ---- add / sub ----
 TensorList add_forward(OpContext&, const TensorList& in, const Attrs& at) {
   DeviceGuard guard(dev(in[0]));
-  const double alpha = at.f("alpha", 1.0);
+  const double alpha = elementwise::alpha_of(at);
   DType rt = ops::result_type(in[0], in[1]);
-  if (alpha == 1.0) return {binary(in[0], in[1], rt, AddF{})};
+  if (alpha == 1.0) return {Rules::binary(in[0], in[1], rt, AddF{})};
   return {NW_DISPATCH_ALL(rt, [&] {
-    return binary(in[0], in[1], rt, AddAlphaF<scalar_t>{static_cast<scalar_t>(alpha)});
+    return Rules::binary(in[0], in[1], rt, AddAlphaF<scalar_t>{static_cast<scalar_t>(alpha)});
   })};
 }
 TensorList sub_forward(OpContext&, const TensorList& in, const Attrs& at) {
   DeviceGuard guard(dev(in[0]));
-  const double alpha = at.f("alpha", 1.0);
+  const double alpha = elementwise::alpha_of(at);
   DType rt = ops::result_type(in[0], in[1]);
-  NW_CHECK(rt != DType::Bool, "E_DTYPE", "subtraction of bool tensors is not supported; use logical ops");
+  elementwise::check_sub(rt);
   return {NW_DISPATCH_ALL(rt, [&] {
-    return binary(in[0], in[1], rt, SubAlphaF<scalar_t>{static_cast<scalar_t>(alpha)});
+    return Rules::binary(in[0], in[1], rt, SubAlphaF<scalar_t>{static_cast<scalar_t>(alpha)});
   })};
 }
 
@@ -189,20 +139,18 @@ TensorList mul_forward(OpContext& ctx, const TensorList& in, const Attrs&) {
   // The CPU backward reads these slots: b's gradient needs a, a's gradient needs b.
   ctx.save({ctx.needs_input_grad.size() && ctx.needs_input_grad[1] ? in[0] : Tensor(),
             ctx.needs_input_grad.size() && ctx.needs_input_grad[0] ? in[1] : Tensor()});
-  return {binary(in[0], in[1], ops::result_type(in[0], in[1]), MulF{})};
+  return {Rules::binary(in[0], in[1], ops::result_type(in[0], in[1]), MulF{})};
 }
 TensorList div_forward(OpContext& ctx, const TensorList& in, const Attrs&) {
   DeviceGuard guard(dev(in[0]));
   ctx.save({in[0], in[1]});
-  DType rt = ops::result_type(in[0], in[1]);
-  if (!is_floating(rt)) rt = DType::Float32;  // true division, like torch.div
-  return {binary(in[0], in[1], rt, DivF{})};
+  return {Rules::binary(in[0], in[1], elementwise::div_dtype(in[0], in[1]), DivF{})};
 }
 
 // ---- pow (tensor exponent) ----
 TensorList pow_forward(OpContext& ctx, const TensorList& in, const Attrs&) {
   DeviceGuard guard(dev(in[0]));
-  Tensor out = binary(in[0], in[1], ops::result_type(in[0], in[1]), PowF{});
+  Tensor out = Rules::binary(in[0], in[1], ops::result_type(in[0], in[1]), PowF{});
   ctx.save({in[0], in[1], out});
   return {out};
 }
@@ -212,94 +160,80 @@ template <bool IsMax>
 TensorList minmax_forward(OpContext& ctx, const TensorList& in, const Attrs&) {
   DeviceGuard guard(dev(in[0]));
   ctx.save({in[0], in[1]});
-  return {binary(in[0], in[1], ops::result_type(in[0], in[1]), MinMaxF<IsMax>{})};
+  return {Rules::binary(in[0], in[1], ops::result_type(in[0], in[1]), MinMaxF<IsMax>{})};
 }
 
 // ---- comparisons (no gradient) ----
 template <typename F>
 TensorList compare_forward(OpContext&, const TensorList& in, const Attrs&) {
   DeviceGuard guard(dev(in[0]));
-  return {compare_impl(in[0], in[1], F{})};
+  return {Rules::compare(in[0], in[1], F{})};
 }
 
 // ---- where(cond, a, b) ----
 TensorList where_forward(OpContext& ctx, const TensorList& in, const Attrs&) {
-  NW_CHECK(in[0].dtype() == DType::Bool, "E_DTYPE",
-           std::string("where: the condition must be a bool tensor, got ") + dtype_name(in[0].dtype()));
+  elementwise::check_where(in[0]);
   DeviceGuard guard(dev(in[0]));
   ctx.save({in[0]});
-  DType rt = ops::result_type(in[1], in[2]);
-  Tensor a = cast(in[1], rt), b = cast(in[2], rt);
-  Tensor out = empty(broadcast_shapes(in[0].sizes(), broadcast_shapes(a.sizes(), b.sizes())), rt, a.device());
-  NW_DISPATCH_ALL(rt, [&] { ew_map3<bool, scalar_t, scalar_t, scalar_t>(out, in[0], a, b, WhereF{}); });
-  return {out};
+  return {Rules::where(in[0], in[1], in[2], WhereF{})};
 }
 
 // ---- unary ----
 TensorList neg_forward(OpContext&, const TensorList& in, const Attrs&) {
-  NW_CHECK(in[0].dtype() != DType::Bool, "E_DTYPE", "neg of a bool tensor is not supported; use logical not");
+  elementwise::check_neg(in[0]);
   DeviceGuard guard(dev(in[0]));
-  return {unary_same(in[0], NegF{})};
+  return {Rules::unary_same(in[0], NegF{})};
 }
 TensorList exp_forward(OpContext& ctx, const TensorList& in, const Attrs&) {
   DeviceGuard guard(dev(in[0]));
-  Tensor out = unary_float(in[0], "exp", ExpF{});
-  ctx.save({out});
-  return {out};
+  return Rules::unary_float_op(ctx, in[0], "exp", ExpF{}, true);
 }
 TensorList log_forward(OpContext& ctx, const TensorList& in, const Attrs&) {
   DeviceGuard guard(dev(in[0]));
-  ctx.save({in[0]});
-  return {unary_float(in[0], "log", LogF{})};
+  return Rules::unary_float_op(ctx, in[0], "log", LogF{}, false);
 }
 TensorList sqrt_forward(OpContext& ctx, const TensorList& in, const Attrs&) {
   DeviceGuard guard(dev(in[0]));
-  Tensor out = unary_float(in[0], "sqrt", SqrtF{});
-  ctx.save({out});
-  return {out};
+  return Rules::unary_float_op(ctx, in[0], "sqrt", SqrtF{}, true);
 }
 
 TensorList abs_forward(OpContext& ctx, const TensorList& in, const Attrs&) {
   DeviceGuard guard(dev(in[0]));
   ctx.save({in[0]});
-  return {unary_same(in[0], AbsF{})};
+  return {Rules::unary_same(in[0], AbsF{})};
 }
-TensorList abs_backward(OpContext& ctx, const TensorList& g) {
-  // g * sign(x), in the dtype the CPU's mul(g, sign) promotes to.
-  Tensor x = ctx.saved()[0];
+// g * f(g, x) in the dtype the CPU's mul(g, rule(x)) promotes to.
+template <typename F>
+Tensor times_rule(const Tensor& g, const Tensor& x, F f) {
   DeviceGuard guard(dev(x));
-  return {binary(g[0], x, ops::result_type(g[0], x), SignTimesF{})};
+  return Rules::binary(g, x, ops::result_type(g, x), f);
 }
+TensorList abs_backward(OpContext& ctx, const TensorList& g) { return {times_rule(g[0], ctx.saved()[0], SignTimesF{})}; }
 
 TensorList clamp_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
-  const double lo = at.f("min", -std::numeric_limits<double>::infinity());
-  const double hi = at.f("max", std::numeric_limits<double>::infinity());
+  const elementwise::ClampRange r = elementwise::clamp_range(at);
   DeviceGuard guard(dev(in[0]));
   ctx.save({in[0]});
-  return {unary_same(in[0], ClampF{lo, hi})};
+  return {Rules::unary_same(in[0], ClampF{r.lo, r.hi})};
 }
 TensorList clamp_backward(OpContext& ctx, const TensorList& g) {
-  const double lo = ctx.attrs.f("min", -std::numeric_limits<double>::infinity());
-  const double hi = ctx.attrs.f("max", std::numeric_limits<double>::infinity());
   Tensor x = ctx.saved()[0];
   NW_CHECK(is_floating(x.dtype()), "E_DTYPE",
            std::string("clamp needs a float32 or float64 tensor, got ") + dtype_name(x.dtype()));
-  DeviceGuard guard(dev(x));
-  // g * mask (mask 1 inside [min, max], 0 outside and at NaN), as the CPU's mul(g, mask).
-  return {binary(g[0], x, ops::result_type(g[0], x), ClampMaskTimesF{lo, hi})};
+  // mask 1 inside [min, max], 0 outside and at NaN
+  const elementwise::ClampRange r = elementwise::clamp_range(ctx.attrs);
+  return {times_rule(g[0], x, ClampMaskTimesF{r.lo, r.hi})};
 }
 
 TensorList pow_scalar_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
   const double e = at.f("exponent");
   DeviceGuard guard(dev(in[0]));
   ctx.save({in[0]});
-  const DType dt = in[0].dtype();
-  if (!is_floating(dt) && dt != DType::Bool && e >= 0 && e == std::floor(e)) {
-    // An integer tensor to a non-negative integral power stays integral, as in torch.pow.
-    return {unary_same(in[0], IntPowF{static_cast<int64_t>(e)})};
+  if (elementwise::integral_power(in[0].dtype(), e)) {
+    return {Rules::unary_same(in[0], IntPowF{static_cast<int64_t>(e)})};
   }
-  if (e == 2.0) return {unary_float(in[0], "pow", SquareF{})};
-  return {unary_float(in[0], "pow", PowScalarF{e})};
+  if (e == 2.0) return {Rules::unary_float(in[0], "pow", SquareF{})};
+  return {Rules::unary_float(in[0], "pow", PowScalarF{e})};
 }
 
 }  // namespace
@@ -312,11 +246,11 @@ void add_(const Tensor& a, const Tensor& b, double alpha) {
   DeviceGuard guard(dev(a));
   NW_DISPATCH_ALL(a.dtype(), [&] {
     using T = scalar_t;
-    Tensor bc = cast(b, a.dtype());
+    Tensor bc = elementwise::cast(b, a.dtype());
     const T al = static_cast<T>(alpha);
     T* pa = base_ptr<T>(a);
     const T* pb = base_ptr<const T>(bc);
-    const Indexer ia = fast_indexer(a), ib = fast_indexer(bc, a.sizes());
+    const Indexer ia = indexer(a), ib = indexer(bc, a.sizes());
     launch(dev(a), a.numel(), [=] __device__(int64_t i) {
       const int64_t off = ia.at(i);
       pa[off] = static_cast<T>(pa[off] + al * pb[ib.at(i)]);

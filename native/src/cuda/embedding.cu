@@ -1,19 +1,21 @@
-// embedding on CUDA, with ops/embedding.cpp's semantics (F.embedding): rows of the weight
+// embedding on CUDA, with ops/embedding_args.h's rules (F.embedding): rows of the weight
 // at integer ids, padding_idx (that row gets no gradient), max_norm (looked-up rows
 // renormalised in place, without autograd) and scale_grad_by_freq. The gradient is a
 // scatter-add of the output gradient's rows (atomicAdd).
 #include "core/autograd.h"
 #include "cuda/common.cuh"
 #include "cuda/index_check.cuh"
+#include "ops/embedding_args.h"
 #include "ops/ops.h"
 
 namespace nw::cuda {
 namespace {
 
-void check_ids_dtype(const Tensor& idx) {
-  NW_CHECK(idx.dtype() == DType::Int64 || idx.dtype() == DType::Int32, "E_DTYPE",
-           std::string("embedding: ids must be an int64 (or int32) tensor, got ") + dtype_name(idx.dtype()) +
-               "; token inputs are class indices, not floats");
+// Calls f(p) with the ids' device pointer, typed by their dtype (int64 or int32).
+template <typename F>
+void with_ids(const Tensor& ids, F f) {
+  if (ids.dtype() == DType::Int64) f(ids.data<int64_t>());
+  else f(ids.data<int32_t>());
 }
 
 // Marks bad ids in `bad` (first position) and, with `seen`, every looked-up row.
@@ -33,13 +35,9 @@ void scan_ids(int device, const I* p, int64_t n, int64_t rows, int* seen, unsign
 // every looked-up row (seen[id] = 1) for max_norm.
 void check_ids(const Tensor& ids, int64_t rows, int* seen) {
   IndexErrorFlag flag(dev(ids));
-  if (ids.dtype() == DType::Int64) scan_ids(dev(ids), ids.data<int64_t>(), ids.numel(), rows, seen, flag.ptr());
-  else scan_ids(dev(ids), ids.data<int32_t>(), ids.numel(), rows, seen, flag.ptr());
+  with_ids(ids, [&](const auto* p) { scan_ids(dev(ids), p, ids.numel(), rows, seen, flag.ptr()); });
   const int64_t first = flag.first_bad();
-  NW_CHECK(first < 0, "E_INDEX",
-           "embedding: id " + std::to_string(first < 0 ? 0 : read_index_value(ids, first)) +
-               " is out of range for a table of " + std::to_string(rows) + " rows (valid: 0.." +
-               std::to_string(rows - 1) + "); raise num_embeddings or check the tokenizer");
+  if (first >= 0) throw embedding::id_out_of_range(read_index_value(ids, first), rows);
 }
 
 // out[i, :] = w[ids[i], :] (w contiguous).
@@ -69,14 +67,6 @@ void scatter_rows(int device, const I* p, int64_t n, int64_t dim, int64_t pad, c
   });
 }
 
-int64_t padding_of(const Attrs& at, int64_t rows) {
-  if (!at.has("padding_idx")) return -1;
-  int64_t p = at.i("padding_idx");
-  NW_CHECK(p >= -rows && p < rows, "E_ARG",
-           "embedding: padding_idx " + std::to_string(p) + " must be within the " + std::to_string(rows) + " rows");
-  return p < 0 ? p + rows : p;
-}
-
 // embedding_renorm_: each looked-up row (seen[r]) whose p-norm exceeds max_norm is scaled
 // to max_norm / (norm + 1e-7). One warp per row; the norm accumulates in double.
 template <typename T>
@@ -103,20 +93,18 @@ __global__ void renorm_rows(T* base, int64_t s0, int64_t s1, int64_t rows, int64
 
 TensorList embedding_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
   const Tensor &idx = in[0], &weight = in[1];
-  NW_CHECK(weight.defined() && weight.dim() == 2, "E_SHAPE",
-           "embedding: weight must be 2-D [num_embeddings, embedding_dim]");
-  NW_CHECK(is_floating(weight.dtype()), "E_DTYPE", "embedding: weight must be float32 or float64");
+  embedding::check_weight(weight);
   const int64_t rows = weight.sizes()[0], dim = weight.sizes()[1];
-  check_ids_dtype(idx);
+  embedding::check_ids_dtype(idx);
   DeviceGuard guard(dev(weight));
   Tensor ids = idx.contiguous();
   const bool renorm = at.has("max_norm");
   Tensor seen = renorm ? zeros({std::max<int64_t>(rows, 1)}, DType::Int32, weight.device()) : Tensor();
   check_ids(ids, rows, renorm ? seen.data<int>() : nullptr);
-  padding_of(at, rows);
-  if (renorm) {
-    const double max_norm = at.f("max_norm"), p = at.f("norm_type", 2.0);
-    NW_CHECK(max_norm > 0, "E_ARG", "embedding: max_norm must be > 0");
+  embedding::padding_of(at, rows);
+  const embedding::Renorm rn = embedding::renorm_of(at);
+  if (rn.on) {
+    const double max_norm = rn.max_norm, p = rn.norm_type;
     if (rows > 0 && dim > 0) {
       NW_DISPATCH_FLOAT(weight.dtype(), "embedding", [&] {
         using T = scalar_t;
@@ -130,28 +118,21 @@ TensorList embedding_forward(OpContext& ctx, const TensorList& in, const Attrs& 
     }
     weight.impl()->version++;
   }
-  Shape out_shape = idx.sizes();
-  out_shape.push_back(dim);
-  Tensor out = empty(out_shape, weight.dtype(), weight.device());
+  Tensor out = empty(embedding::output_shape(idx, dim), weight.dtype(), weight.device());
   Tensor w = weight.contiguous();
-  const int64_t n = ids.numel();
   NW_DISPATCH_FLOAT(weight.dtype(), "embedding", [&] {
     using T = scalar_t;
-    const T* pw = w.data<T>();
-    T* po = out.data<T>();
-    if (ids.dtype() == DType::Int64) lookup_rows<T>(dev(out), ids.data<int64_t>(), n, dim, pw, po);
-    else lookup_rows<T>(dev(out), ids.data<int32_t>(), n, dim, pw, po);
+    with_ids(ids, [&](const auto* p) { lookup_rows<T>(dev(out), p, ids.numel(), dim, w.data<T>(), out.data<T>()); });
   });
-  ctx.save({ids});
-  ctx.ints = {rows, dim};
+  embedding::save(ctx, ids, rows, dim);
   return {out};
 }
 
 TensorList embedding_backward(OpContext& ctx, const TensorList& g) {
-  const Tensor ids = ctx.saved()[0];
-  const int64_t rows = ctx.ints[0], dim = ctx.ints[1];
-  const int64_t pad = padding_of(ctx.attrs, rows);
-  const bool by_freq = ctx.attrs.b("scale_grad_by_freq", false);
+  const embedding::Saved sv = embedding::saved(ctx);
+  const Tensor& ids = sv.ids;
+  const int64_t rows = sv.rows, dim = sv.dim, pad = sv.padding;
+  const bool by_freq = sv.by_freq;
   DeviceGuard guard(dev(g[0]));
   Tensor go = g[0].contiguous();
   Tensor gw = zeros({rows, dim}, go.dtype(), go.device());
@@ -159,16 +140,10 @@ TensorList embedding_backward(OpContext& ctx, const TensorList& g) {
   // How often each row was looked up (scale_grad_by_freq divides each row's gradient by it).
   Tensor counts = by_freq ? zeros({std::max<int64_t>(rows, 1)}, DType::Int64, go.device()) : Tensor();
   unsigned long long* pc = by_freq ? static_cast<unsigned long long*>(counts.raw_data()) : nullptr;
-  if (by_freq) {
-    if (ids.dtype() == DType::Int64) count_ids(dev(go), ids.data<int64_t>(), n, pc);
-    else count_ids(dev(go), ids.data<int32_t>(), n, pc);
-  }
+  if (by_freq) with_ids(ids, [&](const auto* p) { count_ids(dev(go), p, n, pc); });
   NW_DISPATCH_FLOAT(go.dtype(), "embedding", [&] {
     using T = scalar_t;
-    const T* pg = go.data<T>();
-    T* pw = gw.data<T>();
-    if (ids.dtype() == DType::Int64) scatter_rows<T>(dev(go), ids.data<int64_t>(), n, dim, pad, pc, pg, pw);
-    else scatter_rows<T>(dev(go), ids.data<int32_t>(), n, dim, pad, pc, pg, pw);
+    with_ids(ids, [&](const auto* p) { scatter_rows<T>(dev(go), p, n, dim, pad, pc, go.data<T>(), gw.data<T>()); });
   });
   return {Tensor(), gw};
 }

@@ -39,6 +39,26 @@ struct TileConfig {
   static_assert((BM * BK) % kThreads == 0 && (BK * BN) % kThreads == 0, "tile loads must divide evenly");
 };
 
+// Coordinates (i, j) of element `idx` of an e1 x e2 tile of op(X), numbered in X's memory
+// order: j fastest for a row-major X, i fastest when X is stored transposed. So a warp's
+// global loads are coalesced whether or not the operand is transposed.
+__device__ inline void tile_coord(int idx, bool trans, int e1, int e2, int& i, int& j) {
+  if (trans) {
+    i = idx % e1;
+    j = idx / e1;
+  } else {
+    j = idx % e2;
+    i = idx / e2;
+  }
+}
+// Element (i, j) of op(X), an rows x cols matrix with X row-major (leading dimension ld),
+// or 0 outside it.
+template <typename T>
+__device__ inline T op_at(const T* __restrict__ x, int64_t ld, bool trans, int64_t i, int64_t j, int64_t rows,
+                          int64_t cols) {
+  return (i < rows && j < cols) ? (trans ? x[j * ld + i] : x[i * ld + j]) : T(0);
+}
+
 template <typename T, int BM, int BN, int BK, int TM, int TN>
 __global__ void __launch_bounds__(TileConfig<T, BM, BN, BK, TM, TN>::kThreads)
     gemm_tiled(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* __restrict__ a, int64_t lda,
@@ -59,57 +79,33 @@ __global__ void __launch_bounds__(TileConfig<T, BM, BN, BK, TM, TN>::kThreads)
   const int64_t n0 = static_cast<int64_t>(blockIdx.y) * BN;
 
   // Element e of this thread's share of a tile: (row r, depth kk) of op(A) and (depth kk,
-  // column q) of op(B). The fastest-moving index follows the operand's memory order, so a
-  // warp's global loads are coalesced whether or not the operand is transposed.
-  auto a_coord = [&](int e, int& r, int& kk) {
-    const int idx = tid + e * NT;
-    if (ta) {
-      r = idx % BM;
-      kk = idx / BM;
-    } else {
-      kk = idx % BK;
-      r = idx / BK;
-    }
-  };
-  auto b_coord = [&](int e, int& kk, int& q) {
-    const int idx = tid + e * NT;
-    if (tb) {
-      kk = idx % BK;
-      q = idx / BK;
-    } else {
-      q = idx % BN;
-      kk = idx / BN;
-    }
-  };
-
+  // column q) of op(B).
   T ra[Cfg::kPerA], rb[Cfg::kPerB];
   auto fetch = [&](int64_t k0) {
 #pragma unroll
     for (int e = 0; e < Cfg::kPerA; ++e) {
       int r, kk;
-      a_coord(e, r, kk);
-      const int64_t gr = m0 + r, gk = k0 + kk;
-      ra[e] = (gr < m && gk < k) ? (ta ? a[gk * lda + gr] : a[gr * lda + gk]) : T(0);
+      tile_coord(tid + e * NT, ta, BM, BK, r, kk);
+      ra[e] = op_at(a, lda, ta, m0 + r, k0 + kk, m, k);
     }
 #pragma unroll
     for (int e = 0; e < Cfg::kPerB; ++e) {
       int kk, q;
-      b_coord(e, kk, q);
-      const int64_t gk = k0 + kk, gq = n0 + q;
-      rb[e] = (gk < k && gq < n) ? (tb ? b[gq * ldb + gk] : b[gk * ldb + gq]) : T(0);
+      tile_coord(tid + e * NT, tb, BK, BN, kk, q);
+      rb[e] = op_at(b, ldb, tb, k0 + kk, n0 + q, k, n);
     }
   };
   auto stash = [&]() {
 #pragma unroll
     for (int e = 0; e < Cfg::kPerA; ++e) {
       int r, kk;
-      a_coord(e, r, kk);
+      tile_coord(tid + e * NT, ta, BM, BK, r, kk);
       as[kk][r] = ra[e];
     }
 #pragma unroll
     for (int e = 0; e < Cfg::kPerB; ++e) {
       int kk, q;
-      b_coord(e, kk, q);
+      tile_coord(tid + e * NT, tb, BK, BN, kk, q);
       bs[kk][q] = rb[e];
     }
   };
@@ -152,19 +148,6 @@ __global__ void __launch_bounds__(TileConfig<T, BM, BN, BK, TM, TN>::kThreads)
       *p = beta == T(0) ? alpha * acc[i][j] : alpha * acc[i][j] + beta * *p;  // beta 0 ignores NaN in C, as BLAS does
     }
   }
-}
-
-int sm_count(int device) {
-  static int counts[64] = {};
-  static std::mutex mu;
-  std::lock_guard<std::mutex> lock(mu);
-  if (device < 0 || device >= 64) return 1;
-  if (counts[device] == 0) {
-    int v = 0;
-    NW_CUDA_CHECK(cudaDeviceGetAttribute(&v, cudaDevAttrMultiProcessorCount, device));
-    counts[device] = v > 0 ? v : 1;
-  }
-  return counts[device];
 }
 
 // Launches one tile configuration over the whole problem, in chunks that keep grid.y

@@ -1,5 +1,5 @@
-// Training on CUDA: the optimizers' fused per-parameter updates (the same formulas as the
-// CPU loops in optim/optim.cpp, torch.optim 1.13 single-tensor path), and the reductions
+// Training on CUDA: the optimizers' fused per-parameter updates (optim/update_rules.h,
+// the CPU loops' own rules: torch.optim 1.13 single-tensor path), and the reductions
 // a train step needs — gradient/weight norms for clip_grad_norm_ and statistics,
 // non-finite checks, clip_grad_value_, and the correct-prediction count — each read back
 // with one synchronisation.
@@ -13,74 +13,32 @@ namespace nw::cuda {
 // ---------------------------------------------------------------- optimizer updates
 
 template <typename T>
-void sgd_update(int device, T* p, const T* g, T* buf, int64_t n, SgdStep<T> a) {
+void sgd_update(int device, T* p, const T* g, T* buf, int64_t n, optim::SgdStep<T> a) {
   DeviceGuard guard(device);
-  if (!buf) {
-    launch(device, n, [=] __device__(int64_t i) { p[i] -= a.lr * (a.sign * g[i] + a.wd * p[i]); });
-    return;
-  }
-  launch(device, n, [=] __device__(int64_t i) {
-    T d = a.sign * g[i] + a.wd * p[i];
-    // The first step copies d into the buffer (no dampening), as PyTorch does.
-    T v = a.fresh ? d : buf[i] * a.mom + a.damp * d;
-    buf[i] = v;
-    p[i] -= a.lr * (a.nesterov ? d + a.mom * v : v);
-  });
+  launch(device, n, [=] __device__(int64_t i) { optim::sgd_element(i, p, g, buf, a); });
 }
 
 template <typename T>
-void adam_update(int device, T* p, const T* g, T* m, T* v, T* vmax, int64_t n, AdamStep<T> a) {
+void adam_update(int device, T* p, const T* g, T* m, T* v, T* vmax, int64_t n, optim::AdamStep<T> a) {
   DeviceGuard guard(device);
-  launch(device, n, [=] __device__(int64_t i) {
-    T grad = a.sign * g[i];
-    T pi = p[i];
-    if (a.decoupled) pi *= a.decay;
-    else grad += a.wd * pi;
-    T mi = m[i] * a.b1 + (1 - a.b1) * grad;
-    T vi = v[i] * a.b2 + (1 - a.b2) * grad * grad;
-    m[i] = mi;
-    v[i] = vi;
-    T second = vi;
-    if (vmax) {
-      second = vmax[i] > vi ? vmax[i] : vi;
-      vmax[i] = second;
-    }
-    T denom = sqrt(second) / a.bc2_sqrt + a.eps;
-    p[i] = pi - a.step_size * mi / denom;
-  });
+  launch(device, n, [=] __device__(int64_t i) { optim::adam_element(i, p, g, m, v, vmax, a); });
 }
 
 template <typename T>
-void rmsprop_update(int device, T* p, const T* g, T* sq, T* ga, T* buf, int64_t n, RmspropStep<T> a) {
+void rmsprop_update(int device, T* p, const T* g, T* sq, T* ga, T* buf, int64_t n, optim::RmspropStep<T> a) {
   DeviceGuard guard(device);
-  launch(device, n, [=] __device__(int64_t i) {
-    T grad = a.sign * g[i] + a.wd * p[i];
-    T s = sq[i] * a.alpha + (1 - a.alpha) * grad * grad;
-    sq[i] = s;
-    T avg;
-    if (ga) {
-      T gi = ga[i] * a.alpha + (1 - a.alpha) * grad;
-      ga[i] = gi;
-      avg = sqrt(s - gi * gi) + a.eps;
-    } else {
-      avg = sqrt(s) + a.eps;
-    }
-    if (buf) {
-      T b = buf[i] * a.mom + grad / avg;
-      buf[i] = b;
-      p[i] -= a.lr * b;
-    } else {
-      p[i] -= a.lr * grad / avg;
-    }
-  });
+  launch(device, n, [=] __device__(int64_t i) { optim::rmsprop_element(i, p, g, sq, ga, buf, a); });
 }
 
-template void sgd_update<float>(int, float*, const float*, float*, int64_t, SgdStep<float>);
-template void sgd_update<double>(int, double*, const double*, double*, int64_t, SgdStep<double>);
-template void adam_update<float>(int, float*, const float*, float*, float*, float*, int64_t, AdamStep<float>);
-template void adam_update<double>(int, double*, const double*, double*, double*, double*, int64_t, AdamStep<double>);
-template void rmsprop_update<float>(int, float*, const float*, float*, float*, float*, int64_t, RmspropStep<float>);
-template void rmsprop_update<double>(int, double*, const double*, double*, double*, double*, int64_t, RmspropStep<double>);
+template void sgd_update<float>(int, float*, const float*, float*, int64_t, optim::SgdStep<float>);
+template void sgd_update<double>(int, double*, const double*, double*, int64_t, optim::SgdStep<double>);
+template void adam_update<float>(int, float*, const float*, float*, float*, float*, int64_t, optim::AdamStep<float>);
+template void adam_update<double>(int, double*, const double*, double*, double*, double*, int64_t,
+                                  optim::AdamStep<double>);
+template void rmsprop_update<float>(int, float*, const float*, float*, float*, float*, int64_t,
+                                    optim::RmspropStep<float>);
+template void rmsprop_update<double>(int, double*, const double*, double*, double*, double*, int64_t,
+                                     optim::RmspropStep<double>);
 
 // ---------------------------------------------------------------- reductions
 

@@ -1,61 +1,20 @@
 // Reductions on CUDA: sum, mean, max/min (values + indices), argmax/argmin, var/std,
-// sum_to — the same attributes, dtypes, errors and NaN rules as ops/reduce.cpp.
+// sum_to — ops/reduce_args.h's attributes, dtypes and errors, and the CPU's NaN rules.
 // Every reduction runs through run_reduce (cuda/reduce.cuh) over any set of dims, reading
 // the input in place (no permuted copy); sums accumulate in double (floats) or int64.
-#include <atomic>
 #include <cmath>
 
 #include "cuda/reduce.cuh"
 #include "ops/ops.h"
+#include "ops/reduce_args.h"
 
 namespace nw::cuda {
 
-int sm_count(int device) {
-  constexpr int kDevices = 64;
-  static std::atomic<int> counts[kDevices];
-  NW_CHECK(device >= 0 && device < kDevices, "E_DEVICE", "bad CUDA device index " + std::to_string(device));
-  int n = counts[device].load(std::memory_order_relaxed);
-  if (n > 0) return n;
-  NW_CUDA_CHECK(cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, device));
-  if (n < 1) n = 1;
-  counts[device].store(n, std::memory_order_relaxed);
-  return n;
-}
-
 namespace {
 
-// ---- the plan: which dims are reduced, output shapes (as ops/reduce.cpp) ----
-struct ReducePlan {
-  std::vector<bool> reduced;  // per input dim
-  Shape out_keep;             // keepdim shape
-  Shape out_shape;            // final shape
-  int64_t outer = 1, inner = 1;
-};
-
-ReducePlan plan_reduce(const Shape& sizes, const std::vector<int64_t>& dims, bool keepdim, const char* op) {
-  ReducePlan p;
-  const int64_t nd = static_cast<int64_t>(sizes.size());
-  p.reduced.assign(nd, dims.empty());
-  for (auto d : dims) {
-    int64_t w = ops::wrap_dim(d, nd, op);
-    if (nd == 0) continue;
-    NW_CHECK(!p.reduced[w] || dims.empty(), "E_DIM",
-             std::string(op) + ": dimension " + std::to_string(d) + " appears twice");
-    p.reduced[w] = true;
-  }
-  for (int64_t i = 0; i < nd; ++i) {
-    if (p.reduced[i]) {
-      p.inner *= sizes[i];
-      p.out_keep.push_back(1);
-      if (keepdim) p.out_shape.push_back(1);
-    } else {
-      p.outer *= sizes[i];
-      p.out_keep.push_back(sizes[i]);
-      p.out_shape.push_back(sizes[i]);
-    }
-  }
-  return p;
-}
+using reduction::plan_of;
+using reduction::plan_reduce;
+using reduction::ReducePlan;
 
 template <typename T>
 using acc_type = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
@@ -111,15 +70,13 @@ Tensor sum_impl(const Tensor& a, const ReducePlan& p, DType out_dtype, const Sha
   return out;
 }
 
-DType sum_dtype(DType t) { return is_floating(t) ? t : DType::Int64; }
-
 // ---- gradients of sum/mean/var/std: g broadcast back over the input's shape ----
 enum class Back { Copy, Scale, ScaleCentered, TimesCentered };
 
 // out[i] = g at i's output position, combined per `mode` with `scale` and centered[i].
 Tensor expand_back(const Tensor& g_in, const OpContext& ctx, Back mode, double scale, const Tensor& centered_in) {
   const Shape& in_shape = ctx.input_shapes[0];
-  ReducePlan p = plan_reduce(in_shape, ctx.attrs.ints("dim", {}), true, "sum");
+  ReducePlan p = plan_of(in_shape, ctx.attrs, true, "sum");
   const bool keepdim = ctx.attrs.b("keepdim", false);
   const int64_t nd = static_cast<int64_t>(in_shape.size());
   DType dt = centered_in.defined() ? centered_in.dtype() : g_in.dtype();
@@ -144,7 +101,7 @@ Tensor expand_back(const Tensor& g_in, const OpContext& ctx, Back mode, double s
     T* po = out.data<T>();
     const T* pg = base_ptr<const T>(g);
     const T* pc = centered_in.defined() ? base_ptr<const T>(centered_in) : nullptr;
-    Indexer ci = centered_in.defined() ? fast_indexer(centered_in, in_shape) : Indexer{};
+    Indexer ci = centered_in.defined() ? indexer(centered_in, in_shape) : Indexer{};
     const T s = static_cast<T>(scale);
     launch(dev(out), out.numel(), [=] __device__(int64_t i) {
       const T gv = pg[gi.at(i)];
@@ -162,8 +119,8 @@ Tensor expand_back(const Tensor& g_in, const OpContext& ctx, Back mode, double s
 // ---- sum / mean ----
 TensorList sum_forward(OpContext&, const TensorList& in, const Attrs& at) {
   DeviceGuard guard(dev(in[0]));
-  ReducePlan p = plan_reduce(in[0].sizes(), at.ints("dim", {}), at.b("keepdim", false), "sum");
-  return {sum_impl(in[0], p, sum_dtype(in[0].dtype()), p.out_shape)};
+  ReducePlan p = plan_of(in[0].sizes(), at, at.b("keepdim", false), "sum");
+  return {sum_impl(in[0], p, reduction::sum_dtype(in[0].dtype()), p.out_shape)};
 }
 TensorList sum_backward(OpContext& ctx, const TensorList& g) {
   DeviceGuard guard(dev(g[0]));
@@ -171,11 +128,9 @@ TensorList sum_backward(OpContext& ctx, const TensorList& g) {
 }
 
 TensorList mean_forward(OpContext&, const TensorList& in, const Attrs& at) {
-  NW_CHECK(is_floating(in[0].dtype()), "E_DTYPE",
-           std::string("mean needs a floating point tensor, got ") + dtype_name(in[0].dtype()) +
-               "; convert it with to(float32)");
+  reduction::check_mean_dtype(in[0]);
   DeviceGuard guard(dev(in[0]));
-  ReducePlan p = plan_reduce(in[0].sizes(), at.ints("dim", {}), at.b("keepdim", false), "mean");
+  ReducePlan p = plan_of(in[0].sizes(), at, at.b("keepdim", false), "mean");
   SumOptions opt;
   opt.scaled = true;
   opt.scale = 1.0 / static_cast<double>(p.inner);  // 0 elements: 0 * inf = nan, as the CPU
@@ -183,7 +138,7 @@ TensorList mean_forward(OpContext&, const TensorList& in, const Attrs& at) {
 }
 TensorList mean_backward(OpContext& ctx, const TensorList& g) {
   DeviceGuard guard(dev(g[0]));
-  ReducePlan p = plan_reduce(ctx.input_shapes[0], ctx.attrs.ints("dim", {}), true, "mean");
+  ReducePlan p = plan_of(ctx.input_shapes[0], ctx.attrs, true, "mean");
   return {expand_back(g[0], ctx, Back::Scale, 1.0 / static_cast<double>(p.inner), Tensor())};
 }
 
@@ -240,35 +195,19 @@ template <bool IsMax>
 TensorList extreme_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
   const Tensor& a = in[0];
   DeviceGuard guard(dev(a));
-  const bool has_dim = at.has("dim");
-  const bool keepdim = at.b("keepdim", false);
-  std::vector<int64_t> dims = has_dim ? std::vector<int64_t>{at.i("dim")} : std::vector<int64_t>{};
-  ReducePlan p = plan_reduce(a.sizes(), dims, has_dim ? keepdim : false, IsMax ? "max" : "min");
-  NW_CHECK(p.inner > 0, "E_SHAPE",
-           std::string(IsMax ? "max" : "min") + " of an empty tensor has no identity; check the input shape " +
-               shape_str(a.sizes()));
+  ReducePlan p = reduction::extreme_plan(a.sizes(), at, IsMax);
   Tensor vals = empty(p.out_shape, a.dtype(), a.device());
   Tensor idx = empty(p.out_shape, DType::Int64, a.device());
   arg_reduce<IsMax>(a, p, vals, idx);
   ctx.save({a, vals, idx});
-  if (!has_dim) return {vals};
+  if (!at.has("dim")) return {vals};
   return {vals, idx};
 }
 
-template <bool IsMax>
-TensorList extreme_backward(OpContext& ctx, const TensorList& g) {
-  TensorList s = ctx.saved();
-  const Tensor& a = s[0];
-  if (!ctx.attrs.has("dim")) {
-    // Global: split evenly among ties, as PyTorch's max()/amax do (ops only, as the CPU).
-    Tensor mask = to_dtype(ops::compare("eq", a, s[1]), g[0].dtype());
-    Tensor count = ops::sum(mask);
-    return {ops::mul(mask, ops::div(g[0], count))};
-  }
+// out = zeros of a's shape with g scattered in at the indices along dim (g and the indices
+// in keepdim or reduced shape alike: they are read by their kept positions).
+Tensor scatter_extreme(const Tensor& a, const Tensor& gv, const Tensor& idx, int64_t dim, bool) {
   DeviceGuard guard(dev(a));
-  const int64_t dim = ops::wrap_dim(ctx.attrs.i("dim"), a.dim(), "max");
-  const Tensor& gv = g[0];
-  const Tensor& idx = s[2];
   Tensor out = zeros(a.sizes(), gv.dtype(), a.device());
   // out[kept position, idx] += g: each output element receives exactly one gradient.
   Shape ost = out.strides();
@@ -281,7 +220,7 @@ TensorList extreme_backward(OpContext& ctx, const TensorList& g) {
   }
   const Indexer kept = make_indexer(ksz, kst, nk, 0);
   const int64_t dstride = a.dim() > 0 ? ost[dim] : 0;
-  const Indexer gi = fast_indexer(gv), ii = fast_indexer(idx);
+  const Indexer gi = indexer(gv), ii = indexer(idx);
   NW_DISPATCH_FLOAT(out.dtype(), "max", [&] {
     using T = scalar_t;
     T* po = out.data<T>();
@@ -291,8 +230,9 @@ TensorList extreme_backward(OpContext& ctx, const TensorList& g) {
       po[kept.at(o) + pi[ii.at(o)] * dstride] += pg[gi.at(o)];
     });
   });
-  return {out};
+  return out;
 }
+TensorList extreme_backward(OpContext& ctx, const TensorList& g) { return reduction::extreme_backward(ctx, g, scatter_extreme); }
 
 template <bool IsMax>
 TensorList arg_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
@@ -300,9 +240,7 @@ TensorList arg_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
   if (at.has("dim")) return {extreme_forward<IsMax>(ctx, in, at)[1]};
   // Over the flattened tensor, like torch.argmax(x): the flat index of the first extreme.
   DeviceGuard guard(dev(a));
-  NW_CHECK(a.numel() > 0, "E_SHAPE",
-           std::string(IsMax ? "max" : "min") + " of an empty tensor has no identity; check the input shape " +
-               shape_str({a.numel()}));
+  reduction::check_extreme_nonempty(a.numel(), IsMax, {a.numel()});
   ReducePlan p = plan_reduce(a.sizes(), {}, false, IsMax ? "max" : "min");
   Tensor idx = empty(at.b("keepdim", false) ? Shape(a.dim(), 1) : Shape{}, DType::Int64, a.device());
   arg_reduce<IsMax>(a, p, Tensor(), idx);
@@ -312,12 +250,10 @@ TensorList arg_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
 // ---- var / std (Bessel's `correction`, default 1) ----
 TensorList var_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
   const Tensor& a = in[0];
-  NW_CHECK(is_floating(a.dtype()), "E_DTYPE",
-           std::string("var needs a floating point tensor, got ") + dtype_name(a.dtype()));
+  reduction::check_var_dtype(a);
   DeviceGuard guard(dev(a));
   const auto dims = at.ints("dim", {});
   ReducePlan p = plan_reduce(a.sizes(), dims, true, "var");
-  const double correction = at.f("correction", 1.0);
   SumOptions mean_opt;
   mean_opt.scaled = true;
   mean_opt.scale = 1.0 / static_cast<double>(p.inner);
@@ -327,7 +263,7 @@ TensorList var_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
   SumOptions sq_opt;
   sq_opt.square = true;
   sq_opt.scaled = true;
-  sq_opt.scale = 1.0 / std::max(0.0, static_cast<double>(p.inner) - correction);
+  sq_opt.scale = 1.0 / reduction::var_denom(p.inner, at);
   sq_opt.sqrt_out = at.b("__sqrt", false);
   Tensor out = sum_impl(centered, pk, a.dtype(), pk.out_shape, sq_opt);
   ctx.save({centered});
@@ -336,8 +272,8 @@ TensorList var_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
 TensorList var_backward(OpContext& ctx, const TensorList& g) {
   DeviceGuard guard(dev(g[0]));
   Tensor centered = ctx.saved()[0];
-  ReducePlan p = plan_reduce(ctx.input_shapes[0], ctx.attrs.ints("dim", {}), true, "var");
-  const double denom = std::max(0.0, static_cast<double>(p.inner) - ctx.attrs.f("correction", 1.0));
+  ReducePlan p = plan_of(ctx.input_shapes[0], ctx.attrs, true, "var");
+  const double denom = reduction::var_denom(p.inner, ctx.attrs);
   return {expand_back(g[0], ctx, Back::ScaleCentered, 2.0 / denom, centered)};
 }
 
@@ -353,15 +289,15 @@ TensorList std_backward(OpContext& ctx, const TensorList& g) {
   DeviceGuard guard(dev(g[0]));
   TensorList s = ctx.saved();
   Tensor centered = s[0], out = s[1];
-  ReducePlan p = plan_reduce(ctx.input_shapes[0], ctx.attrs.ints("dim", {}), true, "std");
-  const double denom = std::max(0.0, static_cast<double>(p.inner) - ctx.attrs.f("correction", 1.0));
+  ReducePlan p = plan_of(ctx.input_shapes[0], ctx.attrs, true, "std");
+  const double denom = reduction::var_denom(p.inner, ctx.attrs);
   // d std = d var / (2 std); NOTE: at std = 0 that is x/0, masked to 0 as PyTorch's std_backward.
   Tensor gy = g[0].dtype() == out.dtype() ? g[0] : to_dtype(g[0], out.dtype());
   Tensor gs = empty(out.sizes(), out.dtype(), out.device());
   NW_DISPATCH_FLOAT(out.dtype(), "std", [&] {
     using T = scalar_t;
     const T dn = static_cast<T>(denom);
-    ew_map2<T, T, T>(gs, gy, out, [dn] __device__(T gv, T sv) { return sv == T(0) ? T(0) : gv / (sv * dn); });
+    map2<T, T, T>(gs, gy, out, [dn] __device__(T gv, T sv) { return sv == T(0) ? T(0) : gv / (sv * dn); });
   });
   return {expand_back(gs, ctx, Back::TimesCentered, 1.0, centered)};
 }
@@ -370,16 +306,7 @@ TensorList std_backward(OpContext& ctx, const TensorList& g) {
 TensorList sum_to_forward(OpContext&, const TensorList& in, const Attrs& at) {
   const Tensor& a = in[0];
   Shape target = at.ints("shape");
-  NW_CHECK(target.size() <= static_cast<size_t>(a.dim()), "E_SHAPE",
-           "sum_to: cannot reduce " + shape_str(a.sizes()) + " to " + shape_str(target));
-  const size_t lead = a.dim() - target.size();
-  std::vector<int64_t> dims;
-  for (size_t i = 0; i < static_cast<size_t>(a.dim()); ++i) {
-    if (i < lead) dims.push_back(static_cast<int64_t>(i));
-    else if (target[i - lead] == 1 && a.sizes()[i] != 1) dims.push_back(static_cast<int64_t>(i));
-    else NW_CHECK(target[i - lead] == a.sizes()[i], "E_SHAPE",
-                  "sum_to: cannot reduce " + shape_str(a.sizes()) + " to " + shape_str(target));
-  }
+  std::vector<int64_t> dims = reduction::sum_to_dims(a.sizes(), target);
   // Nothing to reduce: target equals a's shape (call_op gives the result its own impl).
   if (dims.empty()) return {a};
   DeviceGuard guard(dev(a));
@@ -397,8 +324,8 @@ TensorList sum_to_backward(OpContext& ctx, const TensorList& g) {
 void register_reduce_ops(OpRegistry& r) {
   r.add(op_sum, sum_forward, sum_backward);
   r.add(op_mean, mean_forward, mean_backward);
-  r.add(op_max, extreme_forward<true>, extreme_backward<true>);
-  r.add(op_min, extreme_forward<false>, extreme_backward<false>);
+  r.add(op_max, extreme_forward<true>, extreme_backward);
+  r.add(op_min, extreme_forward<false>, extreme_backward);
   r.add(op_argmax, arg_forward<true>, nullptr);
   r.add(op_argmin, arg_forward<false>, nullptr);
   r.add(op_var, var_forward, var_backward);

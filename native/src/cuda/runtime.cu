@@ -2,6 +2,7 @@
 // caching allocator, host<->device copies, fill and strided/broadcast copy kernels.
 #include <cuda_runtime.h>
 
+#include <atomic>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -280,20 +281,15 @@ void download(void* host_dst, const void* src, size_t nbytes, int device) {
   NW_CUDA_CHECK(cudaStreamSynchronize(s));
 }
 
-Indexer indexer(const Tensor& t, const Shape& shape) {
-  Indexer ix;
-  Shape st = broadcast_strides(t, shape);
-  ix.ndim = static_cast<int>(shape.size());
-  ix.offset = t.offset();
-  int64_t expected = 1;
-  ix.contiguous = true;
-  for (int d = ix.ndim - 1; d >= 0; --d) {
-    ix.sizes[d] = shape[d];
-    ix.strides[d] = st[d];
-    if (shape[d] != 1 && st[d] != expected) ix.contiguous = false;
-    expected *= shape[d];
-  }
-  return ix;
+int sm_count(int device) {
+  constexpr int kDevices = 64;
+  static std::atomic<int> counts[kDevices];
+  int n = device >= 0 && device < kDevices ? counts[device].load(std::memory_order_relaxed) : 0;
+  if (n > 0) return n;
+  NW_CUDA_CHECK(cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, device));
+  if (n < 1) n = 1;
+  if (device >= 0 && device < kDevices) counts[device].store(n, std::memory_order_relaxed);
+  return n;
 }
 
 void fill(const Tensor& t, double value) {
@@ -374,12 +370,7 @@ void copy(const Tensor& dst, const Tensor& src) {
 }
 
 double read_scalar(const Tensor& t, int64_t linear) {
-  int64_t off = t.offset();
-  for (int64_t d = t.dim() - 1; d >= 0; --d) {
-    int64_t sz = t.sizes()[d];
-    off += (linear % sz) * t.strides()[d];
-    linear /= sz;
-  }
+  const int64_t off = element_offset(t, linear);
   return NW_DISPATCH_ALL(t.dtype(), [&] {
     scalar_t v{};
     download(&v, static_cast<const scalar_t*>(t.impl()->storage->data) + off, sizeof(scalar_t), dev(t));

@@ -1,12 +1,13 @@
-// Views and data movement on CUDA, with ops/shape.cpp's semantics. The view ops and
-// cat/split/contiguous/to_dtype are device-agnostic on the CPU side (make_view, core
-// copies, ops:: calls), so their CPU functions are registered as they are; slice's
-// backward, gather, index_select and one_hot have kernels here. Index range errors are
-// found on the device and thrown with the CPU op's message.
+// Views and data movement on CUDA, with ops/shape.cpp's semantics and ops/shape_args.h's
+// index rules. The view ops and cat/split/contiguous/to_dtype are device-agnostic on the
+// CPU side (make_view, core copies, ops:: calls), so their CPU functions are registered
+// as they are; slice's backward, gather, index_select and one_hot have kernels here.
+// Index range errors are found on the device and thrown with the CPU op's message.
 #include "core/autograd.h"
 #include "cuda/common.cuh"
 #include "cuda/index_check.cuh"
 #include "ops/ops.h"
+#include "ops/shape_args.h"
 
 namespace nw::cuda {
 namespace {
@@ -47,9 +48,33 @@ __device__ inline int64_t offset_replacing(const Geometry& shape, const Geometry
   return off;
 }
 
-void check_index(const Tensor& index, const char* op) {
-  NW_CHECK(index.dtype() == DType::Int64, "E_DTYPE",
-           std::string(op) + ": the index must be an int64 tensor, got " + dtype_name(index.dtype()));
+// The gradient of gather and index_select: zeros of the input's shape into which g is
+// scatter-added along `dim` at the indices. gather has one index per element of g (the
+// index has g's shape); index_select one per position along `dim` (a 1-D index).
+TensorList scatter_backward(OpContext& ctx, const TensorList& g, const char* op, bool per_element) {
+  Tensor index = ctx.saved()[0];
+  DeviceGuard guard(dev(g[0]));
+  const Shape& shape = ctx.input_shapes[0];
+  const int64_t dim = indexing::backward_dim(ctx, op);
+  Tensor out = zeros(shape, g[0].dtype(), g[0].device());
+  const int64_t size = shape.empty() ? 1 : shape[dim];
+  const Geometry gshape = geometry(g[0].sizes(), g[0].strides()), dst = geometry(shape, out.strides());
+  const Indexer ii = indexer(index), gi = indexer(g[0]);
+  const int64_t* pi = base_ptr<const int64_t>(index);
+  const int d = static_cast<int>(dim);
+  NW_DISPATCH_FLOAT(out.dtype(), op, [&] {
+    using T = scalar_t;
+    T* po = out.data<T>();
+    const T* pg = base_ptr<const T>(g[0]);
+    launch(dev(out), g[0].numel(), [=] __device__(int64_t lin) {
+      int64_t k = 0;
+      if (!per_element) offset_replacing(gshape, dst, lin, d, 0, false, &k);
+      int64_t i = pi[ii.at(per_element ? lin : k)];  // checked by the forward
+      if (i < 0) i += size;
+      atomicAdd(po + offset_replacing(gshape, dst, lin, d, i, true, &k), pg[gi.at(lin)]);
+    });
+  });
+  return {out, Tensor()};
 }
 
 // ---- slice: the forward is a view (the CPU's); the gradient scatters into zeros on the device ----
@@ -61,27 +86,16 @@ TensorList slice_backward(OpContext& ctx, const TensorList& g) {
   return {out};
 }
 
-// ---- gather ----
-TensorList gather_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
-  const Tensor& a = in[0];
-  const Tensor& index = in[1];
-  check_index(index, "gather");
-  const int64_t dim = ops::wrap_dim(at.i("dim"), a.dim(), "gather");
-  NW_CHECK(index.dim() == a.dim(), "E_SHAPE",
-           "gather: index " + shape_str(index.sizes()) + " must have as many dimensions as the input " +
-               shape_str(a.sizes()));
-  for (int64_t d = 0; d < a.dim(); ++d)
-    NW_CHECK(d == dim || index.sizes()[d] <= a.sizes()[d], "E_SHAPE",
-             "gather: index " + shape_str(index.sizes()) + " is larger than the input " + shape_str(a.sizes()) +
-                 " in dimension " + std::to_string(d));
-  DeviceGuard guard(dev(a));
-  Tensor out = empty(index.sizes(), a.dtype(), a.device());
+// out[lin] = a at out's coordinates lin with the one along `dim` replaced by an index,
+// wrapped when negative: gather reads index[lin] (the index has out's shape), index_select
+// index[k], k the coordinate along `dim` (a 1-D index). An index outside [-size, size)
+// gives 0 and, with `bad`, is recorded at lin.
+void gather_along(const Tensor& a, const Tensor& index, const Tensor& out, int64_t dim, bool per_element,
+                  unsigned long long* bad) {
   const int64_t size = a.dim() > 0 ? a.sizes()[dim] : 1;
-  IndexErrorFlag flag(dev(a));
-  const Geometry shape = geometry(index.sizes(), index.strides()), src = geometry(a.sizes(), a.strides());
+  const Geometry oshape = geometry(out.sizes(), out.strides()), src = geometry(a.sizes(), a.strides());
   const Indexer ii = indexer(index);
   const int64_t* pi = base_ptr<const int64_t>(index);
-  unsigned long long* bad = flag.ptr();
   const int64_t a_off = a.offset();
   const int d = static_cast<int>(dim);
   NW_DISPATCH_ALL(a.dtype(), [&] {
@@ -89,64 +103,48 @@ TensorList gather_forward(OpContext& ctx, const TensorList& in, const Attrs& at)
     T* po = out.data<T>();
     const T* pa = base_ptr<const T>(a);
     launch(dev(a), out.numel(), [=] __device__(int64_t lin) {
-      int64_t idx = pi[ii.at(lin)];
-      if (idx < -size || idx >= size) {
-        record_bad_index(bad, lin);
+      int64_t k = 0;
+      if (!per_element) offset_replacing(oshape, src, lin, d, 0, false, &k);
+      int64_t i = pi[ii.at(per_element ? lin : k)];
+      if (i < -size || i >= size) {
+        if (bad) record_bad_index(bad, lin);
         po[lin] = T(0);
         return;
       }
-      if (idx < 0) idx += size;
-      int64_t cd;
-      po[lin] = pa[a_off + offset_replacing(shape, src, lin, d, idx, true, &cd)];
+      if (i < 0) i += size;
+      po[lin] = pa[a_off + offset_replacing(oshape, src, lin, d, i, true, &k)];
     });
   });
+}
+
+// ---- gather ----
+TensorList gather_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
+  const Tensor& a = in[0];
+  const Tensor& index = in[1];
+  const int64_t dim = indexing::gather_dim(a, index, at);
+  DeviceGuard guard(dev(a));
+  Tensor out = empty(index.sizes(), a.dtype(), a.device());
+  const int64_t size = a.dim() > 0 ? a.sizes()[dim] : 1;
+  IndexErrorFlag flag(dev(a));
+  gather_along(a, index, out, dim, true, flag.ptr());
   const int64_t first = flag.first_bad();
-  NW_CHECK(first < 0, "E_INDEX",
-           "gather: index " + std::to_string(first < 0 ? 0 : read_index_value(index, first)) +
-               " is out of range for dimension " + std::to_string(dim) + " of size " + std::to_string(size));
+  if (first >= 0) throw indexing::index_out_of_range("gather", read_index_value(index, first), dim, size);
   ctx.save({index});
   return {out};
 }
-TensorList gather_backward(OpContext& ctx, const TensorList& g) {
-  Tensor index = ctx.saved()[0];
-  const Shape& shape = ctx.input_shapes[0];
-  const int64_t dim = ops::wrap_dim(ctx.attrs.i("dim"), shape.size(), "gather");
-  DeviceGuard guard(dev(g[0]));
-  Tensor out = zeros(shape, g[0].dtype(), g[0].device());
-  const int64_t size = shape.empty() ? 1 : shape[dim];
-  const Geometry ishape = geometry(index.sizes(), index.strides()), dst = geometry(shape, out.strides());
-  const Indexer ii = indexer(index), gi = indexer(g[0]);
-  const int64_t* pi = base_ptr<const int64_t>(index);
-  const int d = static_cast<int>(dim);
-  NW_DISPATCH_FLOAT(out.dtype(), "gather", [&] {
-    using T = scalar_t;
-    T* po = out.data<T>();
-    const T* pg = base_ptr<const T>(g[0]);
-    launch(dev(out), index.numel(), [=] __device__(int64_t lin) {
-      int64_t idx = pi[ii.at(lin)];  // checked by the forward
-      if (idx < 0) idx += size;
-      int64_t cd;
-      atomicAdd(po + offset_replacing(ishape, dst, lin, d, idx, true, &cd), pg[gi.at(lin)]);
-    });
-  });
-  return {out, Tensor()};
-}
+TensorList gather_backward(OpContext& ctx, const TensorList& g) { return scatter_backward(ctx, g, "gather", true); }
 
 // ---- index_select ----
 TensorList index_select_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
   const Tensor& a = in[0];
   const Tensor& index = in[1];
-  check_index(index, "index_select");
-  NW_CHECK(index.dim() <= 1, "E_SHAPE", "index_select: the index must be 1-D, got " + shape_str(index.sizes()));
-  const int64_t dim = ops::wrap_dim(at.i("dim"), a.dim(), "index_select");
+  const int64_t dim = indexing::index_select_dim(a, index, at);
   DeviceGuard guard(dev(a));
   Tensor idx = index.contiguous();
   const int64_t n = idx.numel();
   NW_CHECK(a.dim() > 0 || n == 1, "E_SHAPE",
            "index_select: the index of a 0-d input must have exactly one entry, got " + std::to_string(n));
-  Shape shape = a.sizes();
-  if (a.dim() > 0) shape[dim] = n;
-  Tensor out = empty(shape, a.dtype(), a.device());
+  Tensor out = empty(indexing::index_select_shape(a, dim, n), a.dtype(), a.device());
   const int64_t size = a.dim() > 0 ? a.sizes()[dim] : 1;
   IndexErrorFlag flag(dev(a));
   const int64_t* pi = idx.data<int64_t>();
@@ -155,67 +153,25 @@ TensorList index_select_forward(OpContext& ctx, const TensorList& in, const Attr
     const int64_t i = pi[k];
     if (i < -size || i >= size) record_bad_index(bad, k);
   });
-  const Geometry oshape = geometry(shape, out.strides()), src = geometry(a.sizes(), a.strides());
-  const int64_t a_off = a.offset();
-  const int d = static_cast<int>(dim);
-  NW_DISPATCH_ALL(a.dtype(), [&] {
-    using T = scalar_t;
-    T* po = out.data<T>();
-    const T* pa = base_ptr<const T>(a);
-    launch(dev(a), out.numel(), [=] __device__(int64_t lin) {
-      int64_t k;
-      offset_replacing(oshape, src, lin, d, 0, false, &k);
-      int64_t i = pi[k];
-      if (i < -size || i >= size) {  // reported by the check above
-        po[lin] = T(0);
-        return;
-      }
-      if (i < 0) i += size;
-      po[lin] = pa[a_off + offset_replacing(oshape, src, lin, d, i, true, &k)];
-    });
-  });
+  gather_along(a, idx, out, dim, false, nullptr);  // bad indices: reported by the check above
   const int64_t first = flag.first_bad();
-  NW_CHECK(first < 0, "E_INDEX",
-           "index_select: index " + std::to_string(first < 0 ? 0 : read_index_value(idx, first)) +
-               " is out of range for dimension " + std::to_string(dim) + " of size " + std::to_string(size));
+  if (first >= 0) throw indexing::index_out_of_range("index_select", read_index_value(idx, first), dim, size);
   ctx.save({idx});
   return {out};
 }
 TensorList index_select_backward(OpContext& ctx, const TensorList& g) {
-  Tensor idx = ctx.saved()[0];
-  const Shape& shape = ctx.input_shapes[0];
-  const int64_t dim = ops::wrap_dim(ctx.attrs.i("dim"), shape.size(), "index_select");
-  DeviceGuard guard(dev(g[0]));
-  Tensor out = zeros(shape, g[0].dtype(), g[0].device());
-  const int64_t size = shape.empty() ? 1 : shape[dim];
-  const Geometry gshape = geometry(g[0].sizes(), g[0].strides()), dst = geometry(shape, out.strides());
-  const Indexer gi = indexer(g[0]);
-  const int64_t* pi = idx.data<int64_t>();
-  const int d = static_cast<int>(dim);
-  NW_DISPATCH_FLOAT(out.dtype(), "index_select", [&] {
-    using T = scalar_t;
-    T* po = out.data<T>();
-    const T* pg = base_ptr<const T>(g[0]);
-    launch(dev(out), g[0].numel(), [=] __device__(int64_t lin) {
-      int64_t k;
-      offset_replacing(gshape, dst, lin, d, 0, false, &k);
-      int64_t i = pi[k];  // checked by the forward
-      if (i < 0) i += size;
-      atomicAdd(po + offset_replacing(gshape, dst, lin, d, i, true, &k), pg[gi.at(lin)]);
-    });
-  });
-  return {out, Tensor()};
+  return scatter_backward(ctx, g, "index_select", false);
 }
 
 // ---- one_hot ----
 TensorList one_hot_forward(OpContext&, const TensorList& in, const Attrs& at) {
   const Tensor& a = in[0];
-  check_index(a, "one_hot");
+  indexing::check_index(a, "one_hot");
   DeviceGuard guard(dev(a));
   Tensor ac = a.contiguous();
   const int64_t* p = ac.data<int64_t>();
   const int64_t n = ac.numel();
-  int64_t classes = at.i("num_classes", -1);
+  int64_t classes = indexing::num_classes_of(at);
   if (classes < 0) {
     // max(0, max(index) + 1), as the CPU's loop.
     Tensor mx = zeros({1}, DType::Int64, a.device());
@@ -239,9 +195,7 @@ TensorList one_hot_forward(OpContext&, const TensorList& in, const Attrs& at) {
     po[i * c + v] = 1;
   });
   const int64_t first = flag.first_bad();
-  NW_CHECK(first < 0, "E_INDEX",
-           "one_hot: class index " + std::to_string(first < 0 ? 0 : read_index_value(ac, first)) +
-               " is out of range for num_classes=" + std::to_string(classes));
+  if (first >= 0) throw indexing::class_out_of_range(read_index_value(ac, first), classes);
   return {out};
 }
 

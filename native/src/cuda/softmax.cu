@@ -1,14 +1,15 @@
-// softmax and log_softmax over any dim on CUDA, forward and backward, with the CPU's
-// numerics (ops/softmax.cpp): max-subtracted, NaN-ignoring max, all -inf rows shift by 0,
-// the row sum accumulated in double. NOTE: exp runs in the element type (expf for
-// float32, a few ulp from the CPU's double exp; FP64 is slow on most GPUs). Each row
-// (the elements along `dim`) is handled by a warp (rows up to 1024 long), a block (longer
-// rows) or one thread (short rows, and strided rows when there are many of them:
-// neighbouring threads then read neighbouring elements).
+// softmax and log_softmax over any dim on CUDA, forward and backward, with the shape
+// rules of ops/softmax_args.h and the CPU's numerics (ops/softmax.cpp): max-subtracted,
+// NaN-ignoring max, all -inf rows shift by 0, the row sum accumulated in double. NOTE:
+// exp runs in the element type (expf for float32, a few ulp from the CPU's double exp;
+// FP64 is slow on most GPUs). Each row (the elements along `dim`) is handled by a warp
+// (rows up to 1024 long), a block (longer rows) or one thread (short rows, and strided
+// rows when there are many of them: neighbouring threads then read neighbouring elements).
 #include <cmath>
 
 #include "cuda/math.cuh"
 #include "ops/ops.h"
+#include "ops/softmax_args.h"
 
 namespace nw::cuda {
 namespace {
@@ -99,18 +100,7 @@ __global__ void __launch_bounds__(256) softmax_backward_kernel(const T* g, const
   }
 }
 
-struct Lanes {
-  int64_t outer = 1, n = 1, inner = 1;
-};
-Lanes lanes_of(const Shape& s, int64_t dim) {
-  Lanes l;
-  for (int64_t i = 0; i < static_cast<int64_t>(s.size()); ++i) {
-    if (i < dim) l.outer *= s[i];
-    else if (i == dim) l.n = s[i];
-    else l.inner *= s[i];
-  }
-  return l;
-}
+using softmax::Lanes;
 
 enum class Layout { Thread, Warp, Block };
 Layout layout_for(const Lanes& l) {
@@ -128,29 +118,36 @@ unsigned grid_of(Layout layout, int64_t rows) {
   return static_cast<unsigned>(b < 1 ? 1 : b > cap ? cap : b);
 }
 
+// Runs launch(group, grid, rows, stream), one kernel launch of 256-thread blocks over the
+// lanes of `t` with the thread group that suits them (nothing for an empty tensor).
+template <typename F>
+void launch_lanes(const Tensor& t, const Lanes& l, F launch) {
+  if (t.numel() == 0) return;
+  const int64_t rows = l.outer * l.inner;
+  const Layout layout = layout_for(l);
+  const unsigned grid = grid_of(layout, rows);
+  cudaStream_t st = stream_of(t);
+  switch (layout) {
+    case Layout::Thread: launch(ThreadGroup{}, grid, rows, st); break;
+    case Layout::Warp: launch(WarpGroup{}, grid, rows, st); break;
+    case Layout::Block: launch(BlockGroup{}, grid, rows, st); break;
+  }
+  NW_CUDA_LAUNCHED();
+}
+
 template <bool Log>
 TensorList softmax_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
-  const char* name = Log ? "log_softmax" : "softmax";
+  const char* name = softmax::op_name(Log);
   Tensor x = in[0].contiguous();
-  const int64_t dim = ops::wrap_dim(at.i("dim"), x.dim(), name);
-  const Lanes l = lanes_of(x.sizes(), x.dim() == 0 ? 0 : dim);
+  const Lanes l = softmax::lanes_of(x.sizes(), at.i("dim"), name);
   DeviceGuard guard(dev(x));
   Tensor out = empty(x.sizes(), x.dtype(), x.device());
   NW_DISPATCH_FLOAT(x.dtype(), name, [&] {
     using T = scalar_t;
-    if (x.numel() == 0) return;
-    const int64_t rows = l.outer * l.inner;
-    const Layout layout = layout_for(l);
-    const unsigned grid = grid_of(layout, rows);
-    cudaStream_t st = stream_of(x);
-    const T* px = x.data<T>();
-    T* po = out.data<T>();
-    switch (layout) {
-      case Layout::Thread: softmax_forward_kernel<T, Log, ThreadGroup><<<grid, 256, 0, st>>>(px, po, rows, l.n, l.inner); break;
-      case Layout::Warp: softmax_forward_kernel<T, Log, WarpGroup><<<grid, 256, 0, st>>>(px, po, rows, l.n, l.inner); break;
-      case Layout::Block: softmax_forward_kernel<T, Log, BlockGroup><<<grid, 256, 0, st>>>(px, po, rows, l.n, l.inner); break;
-    }
-    NW_CUDA_LAUNCHED();
+    launch_lanes(x, l, [&](auto group, unsigned grid, int64_t rows, cudaStream_t st) {
+      softmax_forward_kernel<T, Log, decltype(group)>
+          <<<grid, 256, 0, st>>>(x.data<T>(), out.data<T>(), rows, l.n, l.inner);
+    });
   });
   ctx.save({out});
   return {out};
@@ -158,31 +155,21 @@ TensorList softmax_forward(OpContext& ctx, const TensorList& in, const Attrs& at
 
 template <bool Log>
 TensorList softmax_backward(OpContext& ctx, const TensorList& g) {
+  const char* name = softmax::op_name(Log);
   Tensor y = ctx.saved()[0];
-  const int64_t dim = ops::wrap_dim(ctx.attrs.i("dim"), y.dim(), "softmax");
-  const Lanes l = lanes_of(y.sizes(), y.dim() == 0 ? 0 : dim);
+  const Lanes l = softmax::lanes_of(y.sizes(), ctx.attrs.i("dim"), "softmax");
   DeviceGuard guard(dev(y));
   Tensor gc = (g[0].dtype() == y.dtype() ? g[0] : to_dtype(g[0], y.dtype())).contiguous();
   NW_CHECK(gc.sizes() == y.sizes(), "E_INTERNAL",
-           std::string(Log ? "log_softmax" : "softmax") + " backward: gradient of shape " + shape_str(gc.sizes()) +
-               " for an output of shape " + shape_str(y.sizes()));
+           std::string(name) + " backward: gradient of shape " + shape_str(gc.sizes()) + " for an output of shape " +
+               shape_str(y.sizes()));
   Tensor dx = empty(y.sizes(), y.dtype(), y.device());
-  NW_DISPATCH_FLOAT(y.dtype(), Log ? "log_softmax" : "softmax", [&] {
+  NW_DISPATCH_FLOAT(y.dtype(), name, [&] {
     using T = scalar_t;
-    if (y.numel() == 0) return;
-    const int64_t rows = l.outer * l.inner;
-    const Layout layout = layout_for(l);
-    const unsigned grid = grid_of(layout, rows);
-    cudaStream_t st = stream_of(y);
-    const T* pg = gc.data<T>();
-    const T* py = y.data<T>();
-    T* pd = dx.data<T>();
-    switch (layout) {
-      case Layout::Thread: softmax_backward_kernel<T, Log, ThreadGroup><<<grid, 256, 0, st>>>(pg, py, pd, rows, l.n, l.inner); break;
-      case Layout::Warp: softmax_backward_kernel<T, Log, WarpGroup><<<grid, 256, 0, st>>>(pg, py, pd, rows, l.n, l.inner); break;
-      case Layout::Block: softmax_backward_kernel<T, Log, BlockGroup><<<grid, 256, 0, st>>>(pg, py, pd, rows, l.n, l.inner); break;
-    }
-    NW_CUDA_LAUNCHED();
+    launch_lanes(y, l, [&](auto group, unsigned grid, int64_t rows, cudaStream_t st) {
+      softmax_backward_kernel<T, Log, decltype(group)>
+          <<<grid, 256, 0, st>>>(gc.data<T>(), y.data<T>(), dx.data<T>(), rows, l.n, l.inner);
+    });
   });
   return {dx};
 }

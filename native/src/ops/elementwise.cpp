@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/autograd.h"
+#include "elementwise_args.h"
 #include "kernels.h"
 #include "ops.h"
 #ifdef NW_WITH_CUDA
@@ -27,73 +28,40 @@ int dtype_rank(DType t) {
 }
 int category(DType t) { return t == DType::Bool ? 0 : is_floating(t) ? 2 : 1; }
 
-Tensor cast(const Tensor& t, DType d) { return t.dtype() == d ? t : to_dtype(t, d); }
-
-template <typename F>
-Tensor binary(const Tensor& a, const Tensor& b, DType compute, F f) {
-  Tensor ac = cast(a, compute), bc = cast(b, compute);
-  Tensor out = empty(broadcast_shapes(a.sizes(), b.sizes()), compute, a.device());
-  NW_DISPATCH_ALL(compute, [&] { kern::map2<scalar_t, scalar_t, scalar_t>(out, ac, bc, f); });
-  return out;
-}
-
-template <typename F>
-Tensor compare_impl(const Tensor& a, const Tensor& b, F f) {
-  DType compute = ops::result_type(a, b);
-  Tensor ac = cast(a, compute), bc = cast(b, compute);
-  Tensor out = empty(broadcast_shapes(a.sizes(), b.sizes()), DType::Bool, a.device());
-  NW_DISPATCH_ALL(compute, [&] { kern::map2<scalar_t, scalar_t, bool>(out, ac, bc, f); });
-  return out;
-}
-
-template <typename F>
-Tensor unary_float(const Tensor& a, const char* name, F f) {
-  DType d = is_floating(a.dtype()) ? a.dtype() : DType::Float32;
-  Tensor ac = cast(a, d);
-  Tensor out = empty(a.sizes(), d, a.device());
-  NW_DISPATCH_FLOAT(d, name, [&] { kern::map1<scalar_t, scalar_t>(out, ac, f); });
-  return out;
-}
-
-template <typename F>
-Tensor unary_same(const Tensor& a, F f) {
-  Tensor out = empty(a.sizes(), a.dtype(), a.device());
-  NW_DISPATCH_ALL(a.dtype(), [&] { kern::map1<scalar_t, scalar_t>(out, a, f); });
-  return out;
-}
+using Rules = elementwise::Rules<kern::Maps>;
 
 // ---- add / sub ----
 TensorList add_forward(OpContext&, const TensorList& in, const Attrs& at) {
-  double alpha = at.f("alpha", 1.0);
+  double alpha = elementwise::alpha_of(at);
   DType rt = ops::result_type(in[0], in[1]);
-  if (alpha == 1.0) return {binary(in[0], in[1], rt, [](auto x, auto y) { return x + y; })};
+  if (alpha == 1.0) return {Rules::binary(in[0], in[1], rt, [](auto x, auto y) { return x + y; })};
   return {NW_DISPATCH_ALL(rt, [&] {
     scalar_t al = static_cast<scalar_t>(alpha);
-    return binary(in[0], in[1], rt, [al](scalar_t x, scalar_t y) { return static_cast<scalar_t>(x + al * y); });
+    return Rules::binary(in[0], in[1], rt, [al](scalar_t x, scalar_t y) { return static_cast<scalar_t>(x + al * y); });
   })};
 }
 TensorList add_backward(OpContext& ctx, const TensorList& g) {
-  double alpha = ctx.attrs.f("alpha", 1.0);
+  double alpha = elementwise::alpha_of(ctx.attrs);
   return {g[0], alpha == 1.0 ? g[0] : ops::mul_scalar(g[0], alpha)};
 }
 TensorList sub_forward(OpContext&, const TensorList& in, const Attrs& at) {
-  double alpha = at.f("alpha", 1.0);
+  double alpha = elementwise::alpha_of(at);
   DType rt = ops::result_type(in[0], in[1]);
-  NW_CHECK(rt != DType::Bool, "E_DTYPE", "subtraction of bool tensors is not supported; use logical ops");
+  elementwise::check_sub(rt);
   return {NW_DISPATCH_ALL(rt, [&] {
     scalar_t al = static_cast<scalar_t>(alpha);
-    return binary(in[0], in[1], rt, [al](scalar_t x, scalar_t y) { return static_cast<scalar_t>(x - al * y); });
+    return Rules::binary(in[0], in[1], rt, [al](scalar_t x, scalar_t y) { return static_cast<scalar_t>(x - al * y); });
   })};
 }
 TensorList sub_backward(OpContext& ctx, const TensorList& g) {
-  return {g[0], ops::mul_scalar(g[0], -ctx.attrs.f("alpha", 1.0))};
+  return {g[0], ops::mul_scalar(g[0], -elementwise::alpha_of(ctx.attrs))};
 }
 
 // ---- mul / div ----
 TensorList mul_forward(OpContext& ctx, const TensorList& in, const Attrs&) {
   ctx.save({ctx.needs_input_grad.size() && ctx.needs_input_grad[1] ? in[0] : Tensor(),
             ctx.needs_input_grad.size() && ctx.needs_input_grad[0] ? in[1] : Tensor()});
-  return {binary(in[0], in[1], ops::result_type(in[0], in[1]), [](auto x, auto y) { return x * y; })};
+  return {Rules::binary(in[0], in[1], ops::result_type(in[0], in[1]), [](auto x, auto y) { return x * y; })};
 }
 TensorList mul_backward(OpContext& ctx, const TensorList& g) {
   TensorList s = ctx.saved();
@@ -102,9 +70,7 @@ TensorList mul_backward(OpContext& ctx, const TensorList& g) {
 }
 TensorList div_forward(OpContext& ctx, const TensorList& in, const Attrs&) {
   ctx.save({in[0], in[1]});
-  DType rt = ops::result_type(in[0], in[1]);
-  if (!is_floating(rt)) rt = DType::Float32;  // true division, like torch.div
-  return {binary(in[0], in[1], rt, [](auto x, auto y) { return x / y; })};
+  return {Rules::binary(in[0], in[1], elementwise::div_dtype(in[0], in[1]), [](auto x, auto y) { return x / y; })};
 }
 TensorList div_backward(OpContext& ctx, const TensorList& g) {
   TensorList s = ctx.saved();
@@ -118,20 +84,9 @@ TensorList div_backward(OpContext& ctx, const TensorList& g) {
 TensorList pow_forward(OpContext& ctx, const TensorList& in, const Attrs&) {
   DType rt = ops::result_type(in[0], in[1]);
   Tensor out = NW_DISPATCH_ALL(rt, [&] {
-    return binary(in[0], in[1], rt, [](scalar_t x, scalar_t y) {
+    return Rules::binary(in[0], in[1], rt, [](scalar_t x, scalar_t y) {
       if constexpr (std::is_floating_point_v<scalar_t>) return static_cast<scalar_t>(std::pow(x, y));
-      else {
-        // Integer power by squaring; negative exponents are an error in PyTorch too.
-        scalar_t r = 1, base = x;
-        int64_t e = static_cast<int64_t>(y);
-        if (e < 0) return static_cast<scalar_t>(0);
-        while (e) {
-          if (e & 1) r = static_cast<scalar_t>(r * base);
-          base = static_cast<scalar_t>(base * base);
-          e >>= 1;
-        }
-        return r;
-      }
+      else return elementwise::int_pow(x, static_cast<int64_t>(y));
     });
   });
   ctx.save({in[0], in[1], out});
@@ -161,7 +116,7 @@ TensorList pow_backward(OpContext& ctx, const TensorList& g) {
 template <bool IsMax>
 TensorList minmax_forward(OpContext& ctx, const TensorList& in, const Attrs&) {
   ctx.save({in[0], in[1]});
-  return {binary(in[0], in[1], ops::result_type(in[0], in[1]), [](auto x, auto y) {
+  return {Rules::binary(in[0], in[1], ops::result_type(in[0], in[1]), [](auto x, auto y) {
     if constexpr (std::is_floating_point_v<decltype(x)>) {
       if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<decltype(x)>::quiet_NaN();
     }
@@ -180,25 +135,18 @@ TensorList minmax_backward(OpContext& ctx, const TensorList& g) {
 }
 
 // ---- comparisons (no gradient) ----
-TensorList eq_forward(OpContext&, const TensorList& in, const Attrs&) { return {compare_impl(in[0], in[1], [](auto x, auto y) { return x == y; })}; }
-TensorList ne_forward(OpContext&, const TensorList& in, const Attrs&) { return {compare_impl(in[0], in[1], [](auto x, auto y) { return x != y; })}; }
-TensorList lt_forward(OpContext&, const TensorList& in, const Attrs&) { return {compare_impl(in[0], in[1], [](auto x, auto y) { return x < y; })}; }
-TensorList le_forward(OpContext&, const TensorList& in, const Attrs&) { return {compare_impl(in[0], in[1], [](auto x, auto y) { return x <= y; })}; }
-TensorList gt_forward(OpContext&, const TensorList& in, const Attrs&) { return {compare_impl(in[0], in[1], [](auto x, auto y) { return x > y; })}; }
-TensorList ge_forward(OpContext&, const TensorList& in, const Attrs&) { return {compare_impl(in[0], in[1], [](auto x, auto y) { return x >= y; })}; }
+TensorList eq_forward(OpContext&, const TensorList& in, const Attrs&) { return {Rules::compare(in[0], in[1], [](auto x, auto y) { return x == y; })}; }
+TensorList ne_forward(OpContext&, const TensorList& in, const Attrs&) { return {Rules::compare(in[0], in[1], [](auto x, auto y) { return x != y; })}; }
+TensorList lt_forward(OpContext&, const TensorList& in, const Attrs&) { return {Rules::compare(in[0], in[1], [](auto x, auto y) { return x < y; })}; }
+TensorList le_forward(OpContext&, const TensorList& in, const Attrs&) { return {Rules::compare(in[0], in[1], [](auto x, auto y) { return x <= y; })}; }
+TensorList gt_forward(OpContext&, const TensorList& in, const Attrs&) { return {Rules::compare(in[0], in[1], [](auto x, auto y) { return x > y; })}; }
+TensorList ge_forward(OpContext&, const TensorList& in, const Attrs&) { return {Rules::compare(in[0], in[1], [](auto x, auto y) { return x >= y; })}; }
 
 // ---- where(cond, a, b) ----
 TensorList where_forward(OpContext& ctx, const TensorList& in, const Attrs&) {
-  NW_CHECK(in[0].dtype() == DType::Bool, "E_DTYPE",
-           std::string("where: the condition must be a bool tensor, got ") + dtype_name(in[0].dtype()));
+  elementwise::check_where(in[0]);
   ctx.save({in[0]});
-  DType rt = ops::result_type(in[1], in[2]);
-  Tensor a = cast(in[1], rt), b = cast(in[2], rt);
-  Tensor out = empty(broadcast_shapes(in[0].sizes(), broadcast_shapes(a.sizes(), b.sizes())), rt, a.device());
-  NW_DISPATCH_ALL(rt, [&] {
-    kern::map3<bool, scalar_t, scalar_t, scalar_t>(out, in[0], a, b, [](bool c, scalar_t x, scalar_t y) { return c ? x : y; });
-  });
-  return {out};
+  return {Rules::where(in[0], in[1], in[2], [](bool c, auto x, auto y) { return c ? x : y; })};
 }
 TensorList where_backward(OpContext& ctx, const TensorList& g) {
   Tensor c = ctx.saved()[0];
@@ -209,28 +157,23 @@ TensorList where_backward(OpContext& ctx, const TensorList& g) {
 
 // ---- unary ----
 TensorList neg_forward(OpContext&, const TensorList& in, const Attrs&) {
-  NW_CHECK(in[0].dtype() != DType::Bool, "E_DTYPE", "neg of a bool tensor is not supported; use logical not");
-  return {unary_same(in[0], [](auto x) { return static_cast<decltype(x)>(-x); })};
+  elementwise::check_neg(in[0]);
+  return {Rules::unary_same(in[0], [](auto x) { return static_cast<decltype(x)>(-x); })};
 }
 TensorList neg_backward(OpContext&, const TensorList& g) { return {ops::neg(g[0])}; }
 
 TensorList exp_forward(OpContext& ctx, const TensorList& in, const Attrs&) {
-  Tensor out = unary_float(in[0], "exp", [](auto x) { return std::exp(x); });
-  ctx.save({out});
-  return {out};
+  return Rules::unary_float_op(ctx, in[0], "exp", [](auto x) { return std::exp(x); }, true);
 }
 TensorList exp_backward(OpContext& ctx, const TensorList& g) { return {ops::mul(g[0], ctx.saved()[0])}; }
 
 TensorList log_forward(OpContext& ctx, const TensorList& in, const Attrs&) {
-  ctx.save({in[0]});
-  return {unary_float(in[0], "log", [](auto x) { return std::log(x); })};
+  return Rules::unary_float_op(ctx, in[0], "log", [](auto x) { return std::log(x); }, false);
 }
 TensorList log_backward(OpContext& ctx, const TensorList& g) { return {ops::div(g[0], ctx.saved()[0])}; }
 
 TensorList sqrt_forward(OpContext& ctx, const TensorList& in, const Attrs&) {
-  Tensor out = unary_float(in[0], "sqrt", [](auto x) { return std::sqrt(x); });
-  ctx.save({out});
-  return {out};
+  return Rules::unary_float_op(ctx, in[0], "sqrt", [](auto x) { return std::sqrt(x); }, true);
 }
 TensorList sqrt_backward(OpContext& ctx, const TensorList& g) {
   return {ops::div(g[0], ops::mul_scalar(ctx.saved()[0], 2.0))};
@@ -238,23 +181,23 @@ TensorList sqrt_backward(OpContext& ctx, const TensorList& g) {
 
 TensorList abs_forward(OpContext& ctx, const TensorList& in, const Attrs&) {
   ctx.save({in[0]});
-  return {unary_same(in[0], [](auto x) {
+  return {Rules::unary_same(in[0], [](auto x) {
     if constexpr (std::is_unsigned_v<decltype(x)> || std::is_same_v<decltype(x), bool>) return x;
     else return static_cast<decltype(x)>(x < 0 ? -x : x);
   })};
 }
 TensorList abs_backward(OpContext& ctx, const TensorList& g) {
   Tensor x = ctx.saved()[0];
-  Tensor sign = unary_same(x, [](auto v) { return static_cast<decltype(v)>((v > 0) - (v < 0)); });
+  Tensor sign = Rules::unary_same(x, [](auto v) { return static_cast<decltype(v)>((v > 0) - (v < 0)); });
   return {ops::mul(g[0], sign)};
 }
 
 TensorList clamp_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
-  double lo = at.f("min", -std::numeric_limits<double>::infinity());
-  double hi = at.f("max", std::numeric_limits<double>::infinity());
+  const elementwise::ClampRange r = elementwise::clamp_range(at);
+  const double lo = r.lo, hi = r.hi;
   ctx.save({in[0]});
   return {NW_DISPATCH_ALL(in[0].dtype(), [&] {
-    return unary_same(in[0], [lo, hi](scalar_t x) {
+    return Rules::unary_same(in[0], [lo, hi](scalar_t x) {
       double v = static_cast<double>(x);
       if constexpr (std::is_floating_point_v<scalar_t>) {
         if (std::isnan(x)) return x;
@@ -264,11 +207,11 @@ TensorList clamp_forward(OpContext& ctx, const TensorList& in, const Attrs& at) 
   })};
 }
 TensorList clamp_backward(OpContext& ctx, const TensorList& g) {
-  double lo = ctx.attrs.f("min", -std::numeric_limits<double>::infinity());
-  double hi = ctx.attrs.f("max", std::numeric_limits<double>::infinity());
+  const elementwise::ClampRange r = elementwise::clamp_range(ctx.attrs);
+  const double lo = r.lo, hi = r.hi;
   Tensor x = ctx.saved()[0];
   Tensor mask = NW_DISPATCH_FLOAT(x.dtype(), "clamp", [&] {
-    return unary_same(x, [lo, hi](scalar_t v) { return static_cast<scalar_t>(v >= lo && v <= hi ? 1 : 0); });
+    return Rules::unary_same(x, [lo, hi](scalar_t v) { return static_cast<scalar_t>(v >= lo && v <= hi ? 1 : 0); });
   });
   return {ops::mul(g[0], mask)};
 }
@@ -276,21 +219,12 @@ TensorList clamp_backward(OpContext& ctx, const TensorList& g) {
 TensorList pow_scalar_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
   double e = at.f("exponent");
   ctx.save({in[0]});
-  DType dt = in[0].dtype();
-  if (!is_floating(dt) && dt != DType::Bool && e >= 0 && e == std::floor(e)) {
-    // An integer tensor to a non-negative integral power stays integral, as in torch.pow.
+  if (elementwise::integral_power(in[0].dtype(), e)) {
     auto ie = static_cast<int64_t>(e);
-    return {unary_same(in[0], [ie](auto x) {
-      decltype(x) r = 1, base = x;
-      for (int64_t k = ie; k; k >>= 1) {
-        if (k & 1) r = static_cast<decltype(x)>(r * base);
-        base = static_cast<decltype(x)>(base * base);
-      }
-      return r;
-    })};
+    return {Rules::unary_same(in[0], [ie](auto x) { return elementwise::int_pow(x, ie); })};
   }
-  if (e == 2.0) return {unary_float(in[0], "pow", [](auto x) { return x * x; })};
-  return {unary_float(in[0], "pow", [e](auto x) { return static_cast<decltype(x)>(std::pow(x, e)); })};
+  if (e == 2.0) return {Rules::unary_float(in[0], "pow", [](auto x) { return x * x; })};
+  return {Rules::unary_float(in[0], "pow", [e](auto x) { return static_cast<decltype(x)>(std::pow(x, e)); })};
 }
 TensorList pow_scalar_backward(OpContext& ctx, const TensorList& g) {
   double e = ctx.attrs.f("exponent");
@@ -322,6 +256,30 @@ const OpDef op_sqrt = {"sqrt", 1, GradKind::Differentiable, sqrt_forward, sqrt_b
 const OpDef op_abs = {"abs", 1, GradKind::Differentiable, abs_forward, abs_backward, "|a|"};
 const OpDef op_clamp = {"clamp", 1, GradKind::Differentiable, clamp_forward, clamp_backward, "clamp(a, min, max)"};
 const OpDef op_pow_scalar = {"pow_scalar", 1, GradKind::Differentiable, pow_scalar_forward, pow_scalar_backward, "a ** exponent"};
+
+namespace elementwise {
+
+double alpha_of(const Attrs& at) { return at.f("alpha", 1.0); }
+void check_sub(DType result) {
+  NW_CHECK(result != DType::Bool, "E_DTYPE", "subtraction of bool tensors is not supported; use logical ops");
+}
+void check_neg(const Tensor& a) {
+  NW_CHECK(a.dtype() != DType::Bool, "E_DTYPE", "neg of a bool tensor is not supported; use logical not");
+}
+void check_where(const Tensor& cond) {
+  NW_CHECK(cond.dtype() == DType::Bool, "E_DTYPE",
+           std::string("where: the condition must be a bool tensor, got ") + dtype_name(cond.dtype()));
+}
+DType div_dtype(const Tensor& a, const Tensor& b) {
+  DType rt = ops::result_type(a, b);
+  return is_floating(rt) ? rt : DType::Float32;  // true division, like torch.div
+}
+ClampRange clamp_range(const Attrs& at) {
+  return {at.f("min", -std::numeric_limits<double>::infinity()), at.f("max", std::numeric_limits<double>::infinity())};
+}
+bool integral_power(DType dt, double e) { return !is_floating(dt) && dt != DType::Bool && e >= 0 && e == std::floor(e); }
+
+}  // namespace elementwise
 
 namespace ops {
 

@@ -9,25 +9,27 @@
 
 #include "core/autograd.h"
 #include "cpu/parallel.h"
+#include "embedding_args.h"
 #include "ops.h"
 
 namespace nw {
-namespace {
 
-// The ids as int64, checked against the table size.
-std::vector<int64_t> read_ids(const Tensor& idx, int64_t rows) {
+namespace embedding {
+
+void check_weight(const Tensor& weight) {
+  NW_CHECK(weight.defined() && weight.dim() == 2, "E_SHAPE", "embedding: weight must be 2-D [num_embeddings, embedding_dim]");
+  NW_CHECK(is_floating(weight.dtype()), "E_DTYPE", "embedding: weight must be float32 or float64");
+}
+
+void check_ids_dtype(const Tensor& idx) {
   NW_CHECK(idx.dtype() == DType::Int64 || idx.dtype() == DType::Int32, "E_DTYPE",
            std::string("embedding: ids must be an int64 (or int32) tensor, got ") + dtype_name(idx.dtype()) +
                "; token inputs are class indices, not floats");
-  Tensor c = idx.contiguous();
-  std::vector<int64_t> ids(static_cast<size_t>(c.numel()));
-  if (c.dtype() == DType::Int64) std::memcpy(ids.data(), c.data<int64_t>(), sizeof(int64_t) * ids.size());
-  else for (size_t i = 0; i < ids.size(); ++i) ids[i] = c.data<int32_t>()[i];
-  for (int64_t id : ids)
-    NW_CHECK(id >= 0 && id < rows, "E_INDEX",
-             "embedding: id " + std::to_string(id) + " is out of range for a table of " + std::to_string(rows) +
-                 " rows (valid: 0.." + std::to_string(rows - 1) + "); raise num_embeddings or check the tokenizer");
-  return ids;
+}
+
+Error id_out_of_range(int64_t id, int64_t rows) {
+  return Error("E_INDEX", "embedding: id " + std::to_string(id) + " is out of range for a table of " + std::to_string(rows) +
+                              " rows (valid: 0.." + std::to_string(rows - 1) + "); raise num_embeddings or check the tokenizer");
 }
 
 int64_t padding_of(const Attrs& at, int64_t rows) {
@@ -38,18 +40,66 @@ int64_t padding_of(const Attrs& at, int64_t rows) {
   return p < 0 ? p + rows : p;
 }
 
+Renorm renorm_of(const Attrs& at) {
+  Renorm r;
+  if (!at.has("max_norm")) return r;
+  r.on = true;
+  r.max_norm = at.f("max_norm");
+  r.norm_type = at.f("norm_type", 2.0);
+  NW_CHECK(r.max_norm > 0, "E_ARG", "embedding: max_norm must be > 0");
+  return r;
+}
+
+bool scale_grad_by_freq(const Attrs& at) { return at.b("scale_grad_by_freq", false); }
+
+Shape output_shape(const Tensor& ids, int64_t dim) {
+  Shape s = ids.sizes();
+  s.push_back(dim);
+  return s;
+}
+
+void save(OpContext& ctx, const Tensor& ids, int64_t rows, int64_t dim) {
+  ctx.save({ids.contiguous()});
+  ctx.ints = {rows, dim};
+}
+
+Saved saved(const OpContext& ctx) {
+  Saved s;
+  s.ids = ctx.saved()[0];
+  s.rows = ctx.ints[0];
+  s.dim = ctx.ints[1];
+  s.padding = padding_of(ctx.attrs, s.rows);
+  s.by_freq = scale_grad_by_freq(ctx.attrs);
+  return s;
+}
+
+}  // namespace embedding
+
+namespace {
+
+// The ids as int64, checked against the table size.
+std::vector<int64_t> read_ids(const Tensor& idx, int64_t rows) {
+  embedding::check_ids_dtype(idx);
+  Tensor c = idx.contiguous();
+  std::vector<int64_t> ids(static_cast<size_t>(c.numel()));
+  if (c.dtype() == DType::Int64) std::memcpy(ids.data(), c.data<int64_t>(), sizeof(int64_t) * ids.size());
+  else for (size_t i = 0; i < ids.size(); ++i) ids[i] = c.data<int32_t>()[i];
+  for (int64_t id : ids)
+    if (id < 0 || id >= rows) throw embedding::id_out_of_range(id, rows);
+  return ids;
+}
+
 TensorList embedding_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
   const Tensor &idx = in[0], &weight = in[1];
-  NW_CHECK(weight.defined() && weight.dim() == 2, "E_SHAPE", "embedding: weight must be 2-D [num_embeddings, embedding_dim]");
-  NW_CHECK(is_floating(weight.dtype()), "E_DTYPE", "embedding: weight must be float32 or float64");
+  embedding::check_weight(weight);
   const int64_t rows = weight.sizes()[0], dim = weight.sizes()[1];
   std::vector<int64_t> ids = read_ids(idx, rows);
-  padding_of(at, rows);
-  if (at.has("max_norm")) {
+  embedding::padding_of(at, rows);
+  const embedding::Renorm renorm = embedding::renorm_of(at);
+  if (renorm.on) {
     // F.embedding's embedding_renorm_: every distinct looked-up row whose p-norm exceeds
     // max_norm is scaled to max_norm / (norm + 1e-7), in place, without autograd.
-    const double max_norm = at.f("max_norm"), p = at.f("norm_type", 2.0);
-    NW_CHECK(max_norm > 0, "E_ARG", "embedding: max_norm must be > 0");
+    const double max_norm = renorm.max_norm, p = renorm.norm_type;
     std::vector<int64_t> uniq(ids);
     std::sort(uniq.begin(), uniq.end());
     uniq.erase(std::unique(uniq.begin(), uniq.end()), uniq.end());
@@ -73,9 +123,7 @@ TensorList embedding_forward(OpContext& ctx, const TensorList& in, const Attrs& 
     });
     weight.impl()->version++;
   }
-  Shape out_shape = idx.sizes();
-  out_shape.push_back(dim);
-  Tensor out = empty(out_shape, weight.dtype(), weight.device());
+  Tensor out = empty(embedding::output_shape(idx, dim), weight.dtype(), weight.device());
   Tensor w = weight.contiguous();
   NW_DISPATCH_FLOAT(weight.dtype(), "embedding", [&] {
     using T = scalar_t;
@@ -86,17 +134,15 @@ TensorList embedding_forward(OpContext& ctx, const TensorList& in, const Attrs& 
       for (int64_t i = b; i < e; ++i) std::memcpy(po + i * dim, pw + ids[i] * dim, sizeof(T) * dim);
     });
   });
-  ctx.save({idx.contiguous()});
-  ctx.ints = {rows, dim};
+  embedding::save(ctx, idx, rows, dim);
   return {out};
 }
 
 TensorList embedding_backward(OpContext& ctx, const TensorList& g) {
-  const Tensor idx = ctx.saved()[0];
-  const int64_t rows = ctx.ints[0], dim = ctx.ints[1];
-  const int64_t pad = padding_of(ctx.attrs, rows);
-  const bool by_freq = ctx.attrs.b("scale_grad_by_freq", false);
-  std::vector<int64_t> ids = read_ids(idx, rows);
+  const embedding::Saved sv = embedding::saved(ctx);
+  const int64_t rows = sv.rows, dim = sv.dim, pad = sv.padding;
+  const bool by_freq = sv.by_freq;
+  std::vector<int64_t> ids = read_ids(sv.ids, rows);
   Tensor go = g[0].contiguous();
   Tensor gw = zeros({rows, dim}, go.dtype());
   std::unordered_map<int64_t, int64_t> counts;

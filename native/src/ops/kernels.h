@@ -104,4 +104,12 @@ void map3(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& c, 
                   });
 }
 
+// map1/map2/map3 as a policy type, for the rules the CPU ops share with the CUDA ones
+// (ops/elementwise_args.h, ops/activations.h).
+struct Maps {
+  template <typename... T, typename... A> static void map1(const A&... a) { kern::map1<T...>(a...); }
+  template <typename... T, typename... A> static void map2(const A&... a) { kern::map2<T...>(a...); }
+  template <typename... T, typename... A> static void map3(const A&... a) { kern::map3<T...>(a...); }
+};
+
 }  // namespace nw::kern

@@ -38,18 +38,20 @@ NW_INLINE float vexp(float x) {
   return y * __builtin_bit_cast(float, (n + 127) << 23);
 }
 NW_INLINE double vexp(double x) { return std::exp(x); }
-template <typename T>
-NW_INLINE T sigm(T x) { return T(1) / (T(1) + vexp(-x)); }
 NW_INLINE float vtanh(float x) {
   const float e = vexp(-2.0f * std::fabs(x));
   return std::copysign((1.0f - e) / (1.0f + e), x);
 }
 NW_INLINE double vtanh(double x) { return std::tanh(x); }
 
-// ---- fused cell kernels over rows [r0, r1) of one time step ----
+// The unit math of recurrent.h with these exp and tanh.
+struct CpuMath {
+  template <typename T> static NW_INLINE T exp(T x) { return vexp(x); }
+  template <typename T> static NW_INLINE T tanh(T x) { return vtanh(x); }
+};
 
-// LSTM: g holds the pre-activations i,f,g,o (x and h projections and both biases) and is
-// overwritten with the activations, which backward needs.
+// ---- fused cell loops over rows [r0, r1) of one time step (recurrent.h's unit math) ----
+
 template <typename T>
 NW_INLINE void lstm_fwd_rows(int64_t r0, int64_t r1, int64_t H, T* __restrict gates, const T* __restrict cprev,
                              int64_t ldcp, T* __restrict c, T* __restrict h, int64_t ldh) {
@@ -58,21 +60,10 @@ NW_INLINE void lstm_fwd_rows(int64_t r0, int64_t r1, int64_t H, T* __restrict ga
     const T* cp = cprev + r * ldcp;
     T* cr = c + r * H;
     T* hr = h + r * ldh;
-    for (int64_t j = 0; j < H; ++j) {
-      const T i = sigm(g[j]), f = sigm(g[H + j]), gg = vtanh(g[2 * H + j]), o = sigm(g[3 * H + j]);
-      const T cc = f * cp[j] + i * gg;
-      g[j] = i;
-      g[H + j] = f;
-      g[2 * H + j] = gg;
-      g[3 * H + j] = o;
-      cr[j] = cc;
-      hr[j] = o * vtanh(cc);
-    }
+    for (int64_t j = 0; j < H; ++j) lstm_unit<CpuMath>(j, H, g, cp[j], cr + j, hr + j);
   }
 }
 
-// LSTM backward of one step: dh (recurrent) + dy (from the output) is dL/dh_t; dc carries
-// dL/dc_t in and dL/dc_{t-1} out; dg gets dL/d(pre-activations).
 template <typename T>
 NW_INLINE void lstm_bwd_rows(int64_t r0, int64_t r1, int64_t H, const T* __restrict gates, const T* __restrict c,
                              const T* __restrict cprev, int64_t ldcp, const T* __restrict dh, const T* __restrict dy,
@@ -85,22 +76,11 @@ NW_INLINE void lstm_bwd_rows(int64_t r0, int64_t r1, int64_t H, const T* __restr
     const T* dyr = dy + r * ldy;
     T* dcr = dc + r * H;
     T* d = dg + r * 4 * H;
-    for (int64_t j = 0; j < H; ++j) {
-      const T i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
-      const T dht = dhr[j] + dyr[j];
-      const T tc = vtanh(cr[j]);
-      const T dct = dcr[j] + dht * o * (T(1) - tc * tc);
-      d[j] = dct * gg * i * (T(1) - i);
-      d[H + j] = dct * cp[j] * f * (T(1) - f);
-      d[2 * H + j] = dct * i * (T(1) - gg * gg);
-      d[3 * H + j] = dht * tc * o * (T(1) - o);
-      dcr[j] = dct * f;
-    }
+    for (int64_t j = 0; j < H; ++j) lstm_unit_backward<CpuMath>(j, H, g, cr[j], cp[j], dhr[j] + dyr[j], dcr + j, d);
   }
 }
 
-// GRU: gi = W_ih x + b_ih, gh = W_hh h + b_hh (both r,z,n); n = tanh(gi_n + r * gh_n).
-// Saves r, z, n and gh_n per row in `gates` (4H).
+// gh holds W_hh h + b_hh.
 template <typename T>
 NW_INLINE void gru_fwd_rows(int64_t r0, int64_t r1, int64_t H, const T* __restrict gi, const T* __restrict gh,
                             const T* __restrict hprev, int64_t ldhp, T* __restrict gates, T* __restrict h, int64_t ldh) {
@@ -110,21 +90,10 @@ NW_INLINE void gru_fwd_rows(int64_t r0, int64_t r1, int64_t H, const T* __restri
     const T* hp = hprev + r * ldhp;
     T* s = gates + r * 4 * H;
     T* hr = h + r * ldh;
-    for (int64_t j = 0; j < H; ++j) {
-      const T rr = sigm(a[j] + b[j]), z = sigm(a[H + j] + b[H + j]);
-      const T ghn = b[2 * H + j];
-      const T n = vtanh(a[2 * H + j] + rr * ghn);
-      s[j] = rr;
-      s[H + j] = z;
-      s[2 * H + j] = n;
-      s[3 * H + j] = ghn;
-      hr[j] = (T(1) - z) * n + z * hp[j];
-    }
+    for (int64_t j = 0; j < H; ++j) gru_unit<CpuMath>(j, H, a, b[j], b[H + j], b[2 * H + j], hp[j], s, hr + j);
   }
 }
 
-// GRU backward of one step: dgi, dgh get the gradients of both projections; dhp gets
-// the direct part of dL/dh_{t-1} (dh * z); the W_hh part is added by a GEMM after.
 template <typename T>
 NW_INLINE void gru_bwd_rows(int64_t r0, int64_t r1, int64_t H, const T* __restrict gates, const T* __restrict hprev,
                             int64_t ldhp, const T* __restrict dh, const T* __restrict dy, int64_t ldy, T* __restrict dgi,
@@ -137,30 +106,16 @@ NW_INLINE void gru_bwd_rows(int64_t r0, int64_t r1, int64_t H, const T* __restri
     T* a = dgi + r * 3 * H;
     T* b = dgh + r * 3 * H;
     T* o = dhp + r * H;
-    for (int64_t j = 0; j < H; ++j) {
-      const T rr = s[j], z = s[H + j], n = s[2 * H + j], ghn = s[3 * H + j];
-      const T dht = dhr[j] + dyr[j];
-      const T dan = dht * (T(1) - z) * (T(1) - n * n);
-      const T dar = dan * ghn * rr * (T(1) - rr);
-      const T daz = dht * (hp[j] - n) * z * (T(1) - z);
-      a[j] = dar;
-      a[H + j] = daz;
-      a[2 * H + j] = dan;
-      b[j] = dar;
-      b[H + j] = daz;
-      b[2 * H + j] = dan * rr;
-      o[j] = dht * z;
-    }
+    for (int64_t j = 0; j < H; ++j) gru_unit_backward(j, H, s, hp[j], dhr[j] + dyr[j], a, b, o + j);
   }
 }
 
-// Elman RNN: h = act(gi) where gi already holds both projections and biases.
 template <typename T, bool Relu>
 NW_INLINE void rnn_fwd_rows(int64_t r0, int64_t r1, int64_t H, const T* __restrict gi, T* __restrict h, int64_t ldh) {
   for (int64_t r = r0; r < r1; ++r) {
     const T* a = gi + r * H;
     T* hr = h + r * ldh;
-    for (int64_t j = 0; j < H; ++j) hr[j] = Relu ? (a[j] > T(0) ? a[j] : (a[j] != a[j] ? a[j] : T(0))) : vtanh(a[j]);
+    for (int64_t j = 0; j < H; ++j) hr[j] = rnn_unit<CpuMath>(a[j], Relu);
   }
 }
 template <typename T, bool Relu>
@@ -171,10 +126,7 @@ NW_INLINE void rnn_bwd_rows(int64_t r0, int64_t r1, int64_t H, const T* __restri
     const T* dhr = dh + r * H;
     const T* dyr = dy + r * ldy;
     T* d = dg + r * H;
-    for (int64_t j = 0; j < H; ++j) {
-      const T g = dhr[j] + dyr[j];
-      d[j] = Relu ? (hr[j] > T(0) ? g : T(0)) : g * (T(1) - hr[j] * hr[j]);
-    }
+    for (int64_t j = 0; j < H; ++j) d[j] = rnn_unit_backward(hr[j], dhr[j] + dyr[j], Relu);
   }
 }
 
@@ -340,336 +292,115 @@ Config saved_config(Mode mode, const OpContext& ctx, const TensorList& sv) {
 
 namespace {
 
-// Sequence-major [T, N, F] contiguous copy of a batch-first [N, T, F] tensor (and back).
-Tensor swap01(const Tensor& t) { return ops::transpose(t, 0, 1).contiguous(); }
-
-template <typename T>
-T* ptr(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-
-// ---- forward of one layer and direction ----
-template <typename T>
-void layer_forward(const Config& c, int64_t l, int64_t d, const T* X, const T* Wih, const T* Whh, const T* bih, const T* bhh,
-                   const T* h0, const T* c0, T* Y, T* gates, T* C, T* hn, T* cn) {
-  const int64_t H = c.H, N = c.N, TT = c.T, GH = c.G * H, Ld = c.D * H, I = c.in_size(l);
-  const int64_t rows = TT * N;
-  // Input projection of every step at once; for RNN/LSTM both biases go in here.
-  Tensor gi_buf;
-  T* gi = gates;
-  if (c.mode == Mode::Gru || c.mode == Mode::RnnTanh || c.mode == Mode::RnnRelu) {
-    gi_buf = empty({rows, GH}, std::is_same_v<T, float> ? DType::Float32 : DType::Float64);
-    gi = gi_buf.data<T>();
-  }
-  if (bih) {
-    for (int64_t j = 0; j < GH; ++j) gi[j] = c.mode == Mode::Gru ? bih[j] : bih[j] + bhh[j];
-    for (int64_t r = 1; r < rows; ++r) std::memcpy(gi + r * GH, gi, sizeof(T) * GH);
-  }
-  gemm<T>(false, true, rows, GH, I, T(1), X, I, Wih, I, bih ? T(1) : T(0), gi, GH);
-  Tensor gh_buf;
-  T* gh = nullptr;
-  if (c.mode == Mode::Gru) {
-    gh_buf = empty({N, GH}, std::is_same_v<T, float> ? DType::Float32 : DType::Float64);
-    gh = gh_buf.data<T>();
-  }
-  for (int64_t s = 0; s < TT; ++s) {
-    const int64_t t = d == 0 ? s : TT - 1 - s;
-    const int64_t tp = d == 0 ? t - 1 : t + 1;
-    const T* hp = s == 0 ? h0 : Y + tp * N * Ld + d * H;
-    const int64_t ldhp = s == 0 ? H : Ld;
-    T* yt = Y + t * N * Ld + d * H;
-    T* git = gi + t * N * GH;
-    if (c.mode == Mode::Gru) {
-      if (bhh)
-        for (int64_t r = 0; r < N; ++r) std::memcpy(gh + r * GH, bhh, sizeof(T) * GH);
-      gemm<T>(false, true, N, GH, H, T(1), hp, ldhp, Whh, H, bhh ? T(1) : T(0), gh, GH);
-      T* st = gates + t * N * 4 * H;
-      for_rows(N, 4 * H, [&](int64_t b, int64_t e) {
-        if constexpr (std::is_same_v<T, float>) gru_fwd_f32(b, e, H, git, gh, hp, ldhp, st, yt, Ld);
-        else gru_fwd_rows<T>(b, e, H, git, gh, hp, ldhp, st, yt, Ld);
-      });
-    } else {
-      gemm<T>(false, true, N, GH, H, T(1), hp, ldhp, Whh, H, T(1), git, GH);
-      if (c.mode == Mode::Lstm) {
-        const T* cp = s == 0 ? c0 : C + tp * N * H;
-        T* ct = C + t * N * H;
-        for_rows(N, 5 * H, [&](int64_t b, int64_t e) {
-          if constexpr (std::is_same_v<T, float>) lstm_fwd_f32(b, e, H, git, cp, H, ct, yt, Ld);
-          else lstm_fwd_rows<T>(b, e, H, git, cp, H, ct, yt, Ld);
-        });
-      } else if (c.mode == Mode::RnnTanh) {
-        for_rows(N, 2 * H, [&](int64_t b, int64_t e) {
-          if constexpr (std::is_same_v<T, float>) rnn_tanh_fwd_f32(b, e, H, git, yt, Ld);
-          else rnn_fwd_rows<T, false>(b, e, H, git, yt, Ld);
-        });
-      } else {
-        rnn_fwd_rows<T, true>(0, N, H, git, yt, Ld);
-      }
-    }
-  }
-  const int64_t tl = d == 0 ? TT - 1 : 0;
-  for (int64_t r = 0; r < N; ++r) std::memcpy(hn + r * H, Y + (tl * N + r) * Ld + d * H, sizeof(T) * H);
-  if (cn) std::memcpy(cn, C + tl * N * H, sizeof(T) * N * H);
-}
-
-TensorList recurrent_forward(Mode mode, OpContext& ctx, const TensorList& in, const Attrs& at) {
-  const Config c = make_config(mode, in, at);
-  const DType dt = in[0].dtype();
-  const int64_t H = c.H, N = c.N, TT = c.T, Ld = c.D * H;
-  Tensor x = in[0];
-  if (c.unbatched) x = ops::unsqueeze(x, 1);
-  else if (c.batch_first) x = swap01(x);
-  x = x.contiguous();
-  auto state = [&](int i) {
-    Tensor s = in[1 + i];
-    if (!s.defined()) return zeros({c.L * c.D, N, H}, dt);
-    return (c.unbatched ? ops::unsqueeze(s, 1) : s).contiguous();
+// The CPU's part of the recurrent ops (the Dev policy of recurrent.h): the packed GEMM,
+// memcpy, and the fused step loops split over the thread pool (float32 through the
+// SIMD clones).
+struct CpuRnn {
+  struct Guard {
+    explicit Guard(const Device&) {}
   };
-  Tensor h0 = state(0);
-  Tensor c0 = c.has_cell() ? state(1) : Tensor();
-  Tensor hn = empty({c.L * c.D, N, H}, dt);
-  Tensor cn = c.has_cell() ? empty({c.L * c.D, N, H}, dt) : Tensor();
-  Slots slots(c);
-  TensorList saved(slots.weights + c.L * c.D * c.per_dir);
-  saved[slots.x] = x;
-  saved[slots.h0] = h0;
-  saved[slots.c0] = c0;
-  for (int64_t k = 0; k < c.L * c.D * c.per_dir; ++k) saved[slots.weights + k] = in[1 + c.state_inputs + k].contiguous();
-  Tensor layer_in = x;
-  Tensor y;
-  NW_DISPATCH_FLOAT(dt, c.name, [&] {
-    using T = scalar_t;
-    for (int64_t l = 0; l < c.L; ++l) {
-      y = empty({TT, N, Ld}, dt);
-      for (int64_t d = 0; d < c.D; ++d) {
-        const int64_t w = slots.weights + (l * c.D + d) * c.per_dir;
-        Tensor gates = c.mode == Mode::Lstm || c.mode == Mode::Gru ? empty({TT * N, 4 * H}, dt) : Tensor();
-        Tensor cell = c.has_cell() ? empty({TT * N, H}, dt) : Tensor();
-        const int64_t sidx = l * c.D + d;
-        layer_forward<T>(c, l, d, layer_in.data<T>(), ptr<T>(saved[w]), ptr<T>(saved[w + 1]), c.bias ? ptr<T>(saved[w + 2]) : nullptr,
-                         c.bias ? ptr<T>(saved[w + 3]) : nullptr, h0.data<T>() + sidx * N * H,
-                         c.has_cell() ? c0.data<T>() + sidx * N * H : nullptr, y.data<T>(), ptr<T>(gates), ptr<T>(cell),
-                         hn.data<T>() + sidx * N * H, c.has_cell() ? cn.data<T>() + sidx * N * H : nullptr);
-        saved[slots.gates(c, l, d)] = gates;
-        saved[slots.cell(c, l, d)] = cell;
-      }
-      saved[slots.y(l)] = y;
-      layer_in = y;
-      if (l + 1 < c.L && c.dropping()) {
-        // Inverted dropout between layers: keep with probability 1-p, scale by 1/(1-p).
-        Tensor mask = empty({TT, N, Ld}, dt);
-        T* m = mask.data<T>();
-        const T scale = c.dropout >= 1 ? T(0) : static_cast<T>(1.0 / (1.0 - c.dropout));
-        Generator& gen = default_generator();
-        for (int64_t i = 0; i < mask.numel(); ++i) m[i] = gen.uniform() >= c.dropout ? scale : T(0);
-        Tensor xn = empty({TT, N, Ld}, dt);
-        const T* py = y.data<T>();
-        T* px = xn.data<T>();
-        for (int64_t i = 0; i < xn.numel(); ++i) px[i] = py[i] * m[i];
-        saved[slots.mask(l)] = mask;
-        saved[slots.xnext(l)] = xn;
-        layer_in = xn;
-      }
-    }
-  });
-  ctx.save(saved);
-  Tensor out = y;
-  if (c.unbatched) {
-    out = ops::reshape(y, {TT, Ld});
-    hn = ops::reshape(hn, {c.L * c.D, H});
-    if (cn.defined()) cn = ops::reshape(cn, {c.L * c.D, H});
-  } else if (c.batch_first) {
-    out = swap01(y);
+  template <typename T>
+  static void gemm(const Device&, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b,
+                   int64_t ldb, T beta, T* c, int64_t ldc) {
+    rnn::gemm<T>(ta, tb, m, n, k, T(1), a, lda, b, ldb, beta, c, ldc);
   }
-  if (c.has_cell()) return {out, hn, cn};
-  return {out, hn};
-}
-
-// ---- backward of one layer and direction ----
-// dY: dL/d(this layer's output) [T, N, D*H]; dhn/dcn: dL/dh_n, dL/dc_n slices (or null);
-// writes dX (+= when d > 0), dh0, dc0 and the four weight gradients.
-template <typename T>
-void layer_backward(const Config& c, int64_t l, int64_t d, const T* X, const T* Y, const T* gates, const T* C, const T* Wih,
-                    const T* Whh, const T* h0, const T* c0, const T* dY, const T* dhn, const T* dcn, T* dX, T* dh0, T* dc0,
-                    T* dWih, T* dWhh, T* dbih, T* dbhh) {
-  const int64_t H = c.H, N = c.N, TT = c.T, GH = c.G * H, Ld = c.D * H, I = c.in_size(l), rows = TT * N;
-  const DType dt = std::is_same_v<T, float> ? DType::Float32 : DType::Float64;
-  Tensor dgi_t = empty({rows, GH}, dt);
-  Tensor dgh_t = c.mode == Mode::Gru ? empty({rows, GH}, dt) : dgi_t;
-  T* dgi = dgi_t.data<T>();
-  T* dgh = dgh_t.data<T>();
-  Tensor dh_a = empty({N, H}, dt), dh_b = empty({N, H}, dt);
-  T* dh = dh_a.data<T>();
-  T* dh_next = dh_b.data<T>();
-  if (dhn) std::memcpy(dh, dhn, sizeof(T) * N * H);
-  else std::fill(dh, dh + N * H, T(0));
-  Tensor dc_t;
-  T* dc = nullptr;
-  if (c.has_cell()) {
-    dc_t = empty({N, H}, dt);
-    dc = dc_t.data<T>();
-    if (dcn) std::memcpy(dc, dcn, sizeof(T) * N * H);
-    else std::fill(dc, dc + N * H, T(0));
+  template <typename T>
+  static void bias_rows(const Device&, T* dst, int64_t rows, int64_t width, const T* b1, const T* b2) {
+    if (rows <= 0) return;
+    for (int64_t j = 0; j < width; ++j) dst[j] = b2 ? b1[j] + b2[j] : b1[j];
+    for (int64_t r = 1; r < rows; ++r) std::memcpy(dst + r * width, dst, sizeof(T) * width);
   }
-  for (int64_t s = TT - 1; s >= 0; --s) {
-    const int64_t t = d == 0 ? s : TT - 1 - s;
-    const int64_t tp = d == 0 ? t - 1 : t + 1;
-    const T* hp = s == 0 ? h0 : Y + tp * N * Ld + d * H;
-    const int64_t ldhp = s == 0 ? H : Ld;
-    const T* dyt = dY + t * N * Ld + d * H;
-    T* dgit = dgi + t * N * GH;
-    T* dght = dgh + t * N * GH;
-    if (c.mode == Mode::Lstm) {
-      const T* cp = s == 0 ? c0 : C + tp * N * H;
-      const T* gt = gates + t * N * GH;
-      const T* ct = C + t * N * H;
-      for_rows(N, 5 * H, [&](int64_t b, int64_t e) {
-        if constexpr (std::is_same_v<T, float>) lstm_bwd_f32(b, e, H, gt, ct, cp, H, dh, dyt, Ld, dc, dgit);
-        else lstm_bwd_rows<T>(b, e, H, gt, ct, cp, H, dh, dyt, Ld, dc, dgit);
-      });
-      gemm<T>(false, false, N, H, GH, T(1), dgit, GH, Whh, H, T(0), dh_next, H);
-    } else if (c.mode == Mode::Gru) {
-      const T* st = gates + t * N * 4 * H;
-      for_rows(N, 4 * H, [&](int64_t b, int64_t e) {
-        if constexpr (std::is_same_v<T, float>) gru_bwd_f32(b, e, H, st, hp, ldhp, dh, dyt, Ld, dgit, dght, dh_next);
-        else gru_bwd_rows<T>(b, e, H, st, hp, ldhp, dh, dyt, Ld, dgit, dght, dh_next);
-      });
-      gemm<T>(false, false, N, H, GH, T(1), dght, GH, Whh, H, T(1), dh_next, H);
-    } else {
-      const T* yt = Y + t * N * Ld + d * H;
-      if (c.mode == Mode::RnnTanh) {
-        for_rows(N, 2 * H, [&](int64_t b, int64_t e) {
-          if constexpr (std::is_same_v<T, float>) rnn_tanh_bwd_f32(b, e, H, yt, Ld, dh, dyt, Ld, dgit);
-          else rnn_bwd_rows<T, false>(b, e, H, yt, Ld, dh, dyt, Ld, dgit);
-        });
-      } else {
-        rnn_bwd_rows<T, true>(0, N, H, yt, Ld, dh, dyt, Ld, dgit);
-      }
-      gemm<T>(false, false, N, H, GH, T(1), dgit, GH, Whh, H, T(0), dh_next, H);
-    }
-    std::swap(dh, dh_next);
+  template <typename T>
+  static void copy_rows(const Device&, T* dst, const T* src, int64_t ld_src, int64_t rows, int64_t width) {
+    for (int64_t r = 0; r < rows; ++r) std::memcpy(dst + r * width, src + r * ld_src, sizeof(T) * width);
   }
-  std::memcpy(dh0, dh, sizeof(T) * N * H);
-  if (dc0) std::memcpy(dc0, dc, sizeof(T) * N * H);
-  // Weight gradients for all steps at once.
-  gemm<T>(true, false, GH, I, rows, T(1), dgi, GH, X, I, T(0), dWih, I);
-  // dW_hh = sum_t dgh_t^T h_prev(t): h_prev is the previous step's output, h0 at the first step.
-  const int64_t first = d == 0 ? 0 : TT - 1;  // the step that read h0
-  if (TT > 1) {
-    const T* dg_rest = d == 0 ? dgh + N * GH : dgh;
-    const T* h_rest = d == 0 ? Y + d * H : Y + N * Ld + d * H;
-    gemm<T>(true, false, GH, H, (TT - 1) * N, T(1), dg_rest, GH, h_rest, Ld, T(0), dWhh, H);
+  template <typename T>
+  static void copy_or_zero(const Device&, T* dst, const T* src, int64_t n) {
+    if (src) std::memcpy(dst, src, sizeof(T) * n);
+    else std::fill(dst, dst + n, T(0));
   }
-  gemm<T>(true, false, GH, H, N, T(1), dgh + first * N * GH, GH, h0, H, TT > 1 ? T(1) : T(0), dWhh, H);
-  if (dbih) {
-    std::fill(dbih, dbih + GH, T(0));
-    std::fill(dbhh, dbhh + GH, T(0));
-    for (int64_t r = 0; r < rows; ++r) {
-      const T* a = dgi + r * GH;
-      const T* b = dgh + r * GH;
-      for (int64_t j = 0; j < GH; ++j) {
-        dbih[j] += a[j];
-        dbhh[j] += b[j];
-      }
-    }
+  template <typename T>
+  static void sum_rows(const Device&, const T* src, int64_t rows, int64_t width, T* dst) {
+    std::fill(dst, dst + width, T(0));
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < width; ++j) dst[j] += src[r * width + j];
   }
-  if (dX) gemm<T>(false, false, rows, I, GH, T(1), dgi, GH, Wih, I, d == 0 ? T(0) : T(1), dX, I);
-}
-
-TensorList recurrent_backward(Mode mode, OpContext& ctx, const TensorList& g) {
-  TensorList sv = ctx.saved();
-  const Config c = saved_config(mode, ctx, sv);
-  const Slots slots(c);
-  const Tensor& x = sv[slots.x];
-  const DType dt = x.dtype();
-  const int64_t H = c.H, N = c.N, TT = c.T, Ld = c.D * H;
-  const size_t n_in = ctx.needs_input_grad.size();
-  TensorList grads(n_in);
-  auto time_major = [&](const Tensor& t) -> Tensor {
-    if (c.unbatched) return ops::reshape(t, {TT, 1, Ld}).contiguous();
-    return (c.batch_first ? swap01(t) : t).contiguous();
-  };
-  auto state_grad = [&](const Tensor& t) -> Tensor {
-    if (!t.defined()) return Tensor();
-    return ops::reshape(t, {c.L * c.D, N, H}).contiguous();
-  };
-  Tensor dy = g[0].defined() ? time_major(g[0]) : zeros({TT, N, Ld}, dt);
-  Tensor dhn = state_grad(g[1]);
-  Tensor dcn = c.has_cell() && g.size() > 2 ? state_grad(g[2]) : Tensor();
-  Tensor dh0 = empty({c.L * c.D, N, H}, dt);
-  Tensor dc0 = c.has_cell() ? empty({c.L * c.D, N, H}, dt) : Tensor();
-  Tensor dx;
-  NW_DISPATCH_FLOAT(dt, c.name, [&] {
-    using T = scalar_t;
-    for (int64_t l = c.L - 1; l >= 0; --l) {
-      const Tensor& X = l == 0 ? x : (c.dropping() ? sv[slots.xnext(l - 1)] : sv[slots.y(l - 1)]);
-      const bool want_dx = l > 0 || ctx.needs_input_grad[0];
-      Tensor dX = want_dx ? empty({TT, N, c.in_size(l)}, dt) : Tensor();
-      for (int64_t d = 0; d < c.D; ++d) {
-        const int64_t sidx = l * c.D + d;
-        const int64_t wi = slots.weights + sidx * c.per_dir;
-        const int64_t gi = 1 + c.state_inputs + sidx * c.per_dir;
-        Tensor dWih = empty(sv[wi].sizes(), dt), dWhh = empty(sv[wi + 1].sizes(), dt);
-        Tensor dbih = c.bias ? empty(sv[wi + 2].sizes(), dt) : Tensor();
-        Tensor dbhh = c.bias ? empty(sv[wi + 3].sizes(), dt) : Tensor();
-        layer_backward<T>(c, l, d, X.data<T>(), sv[slots.y(l)].data<T>(), ptr<T>(sv[slots.gates(c, l, d)]),
-                          ptr<T>(sv[slots.cell(c, l, d)]), sv[wi].data<T>(), sv[wi + 1].data<T>(),
-                          sv[slots.h0].data<T>() + sidx * N * H, c.has_cell() ? sv[slots.c0].data<T>() + sidx * N * H : nullptr,
-                          dy.data<T>(), dhn.defined() ? dhn.data<T>() + sidx * N * H : nullptr,
-                          dcn.defined() ? dcn.data<T>() + sidx * N * H : nullptr, ptr<T>(dX), dh0.data<T>() + sidx * N * H,
-                          c.has_cell() ? dc0.data<T>() + sidx * N * H : nullptr, dWih.data<T>(), dWhh.data<T>(), ptr<T>(dbih),
-                          ptr<T>(dbhh));
-        grads[gi] = dWih;
-        grads[gi + 1] = dWhh;
-        if (c.bias) {
-          grads[gi + 2] = dbih;
-          grads[gi + 3] = dbhh;
-        }
-      }
-      if (l > 0) {
-        if (c.dropping()) {
-          const T* m = sv[slots.mask(l - 1)].data<T>();
-          T* p = dX.data<T>();
-          for (int64_t i = 0; i < dX.numel(); ++i) p[i] *= m[i];
-        }
-        dy = dX;
-      } else {
-        dx = dX;
-      }
-    }
-  });
-  if (dx.defined()) {
-    if (c.unbatched) grads[0] = ops::reshape(dx, {TT, c.I});
-    else grads[0] = c.batch_first ? swap01(dx) : dx;
+  template <typename T>
+  static void lstm_cell(const Device&, int64_t N, int64_t H, T* gates, const T* cprev, int64_t ldcp, T* c, T* h, int64_t ldh) {
+    for_rows(N, 5 * H, [&](int64_t b, int64_t e) {
+      if constexpr (std::is_same_v<T, float>) lstm_fwd_f32(b, e, H, gates, cprev, ldcp, c, h, ldh);
+      else lstm_fwd_rows<T>(b, e, H, gates, cprev, ldcp, c, h, ldh);
+    });
   }
-  auto state_out = [&](const Tensor& t) { return c.unbatched ? ops::reshape(t, {c.L * c.D, H}) : t; };
-  if (n_in > 1 && ctx.needs_input_grad[1]) grads[1] = state_out(dh0);
-  if (c.has_cell() && n_in > 2 && ctx.needs_input_grad[2]) grads[2] = state_out(dc0);
-  return grads;
-}
-
-TensorList rnn_forward(OpContext& ctx, const TensorList& in, const Attrs& at) { return recurrent_forward(Mode::RnnTanh, ctx, in, at); }
-TensorList rnn_backward(OpContext& ctx, const TensorList& g) { return recurrent_backward(Mode::RnnTanh, ctx, g); }
-TensorList lstm_forward(OpContext& ctx, const TensorList& in, const Attrs& at) { return recurrent_forward(Mode::Lstm, ctx, in, at); }
-TensorList lstm_backward(OpContext& ctx, const TensorList& g) { return recurrent_backward(Mode::Lstm, ctx, g); }
-TensorList gru_forward(OpContext& ctx, const TensorList& in, const Attrs& at) { return recurrent_forward(Mode::Gru, ctx, in, at); }
-TensorList gru_backward(OpContext& ctx, const TensorList& g) { return recurrent_backward(Mode::Gru, ctx, g); }
+  // b_hh goes into gh before the GEMM adds W_hh h.
+  template <typename T>
+  static void gru_step(const Device& dv, int64_t N, int64_t H, const T* gi, T* gh, const T* Whh, const T* bhh, const T* hprev,
+                       int64_t ldhp, T* gates, T* h, int64_t ldh) {
+    const int64_t GH = 3 * H;
+    if (bhh) bias_rows(dv, gh, N, GH, bhh, static_cast<const T*>(nullptr));
+    rnn::gemm<T>(false, true, N, GH, H, T(1), hprev, ldhp, Whh, H, bhh ? T(1) : T(0), gh, GH);
+    for_rows(N, 4 * H, [&](int64_t b, int64_t e) {
+      if constexpr (std::is_same_v<T, float>) gru_fwd_f32(b, e, H, gi, gh, hprev, ldhp, gates, h, ldh);
+      else gru_fwd_rows<T>(b, e, H, gi, gh, hprev, ldhp, gates, h, ldh);
+    });
+  }
+  template <typename T>
+  static void rnn_cell(const Device&, bool relu, int64_t N, int64_t H, const T* gi, T* h, int64_t ldh) {
+    if (relu) return rnn_fwd_rows<T, true>(0, N, H, gi, h, ldh);
+    for_rows(N, 2 * H, [&](int64_t b, int64_t e) {
+      if constexpr (std::is_same_v<T, float>) rnn_tanh_fwd_f32(b, e, H, gi, h, ldh);
+      else rnn_fwd_rows<T, false>(b, e, H, gi, h, ldh);
+    });
+  }
+  template <typename T>
+  static void lstm_cell_backward(const Device&, int64_t N, int64_t H, const T* gates, const T* c, const T* cprev, int64_t ldcp,
+                                 const T* dh, const T* dy, int64_t ldy, T* dc, T* dg) {
+    for_rows(N, 5 * H, [&](int64_t b, int64_t e) {
+      if constexpr (std::is_same_v<T, float>) lstm_bwd_f32(b, e, H, gates, c, cprev, ldcp, dh, dy, ldy, dc, dg);
+      else lstm_bwd_rows<T>(b, e, H, gates, c, cprev, ldcp, dh, dy, ldy, dc, dg);
+    });
+  }
+  template <typename T>
+  static void gru_cell_backward(const Device&, int64_t N, int64_t H, const T* gates, const T* hprev, int64_t ldhp, const T* dh,
+                                const T* dy, int64_t ldy, T* dgi, T* dgh, T* dhp) {
+    for_rows(N, 4 * H, [&](int64_t b, int64_t e) {
+      if constexpr (std::is_same_v<T, float>) gru_bwd_f32(b, e, H, gates, hprev, ldhp, dh, dy, ldy, dgi, dgh, dhp);
+      else gru_bwd_rows<T>(b, e, H, gates, hprev, ldhp, dh, dy, ldy, dgi, dgh, dhp);
+    });
+  }
+  template <typename T>
+  static void rnn_cell_backward(const Device&, bool relu, int64_t N, int64_t H, const T* h, int64_t ldh, const T* dh,
+                                const T* dy, int64_t ldy, T* dg) {
+    if (relu) return rnn_bwd_rows<T, true>(0, N, H, h, ldh, dh, dy, ldy, dg);
+    for_rows(N, 2 * H, [&](int64_t b, int64_t e) {
+      if constexpr (std::is_same_v<T, float>) rnn_tanh_bwd_f32(b, e, H, h, ldh, dh, dy, ldy, dg);
+      else rnn_bwd_rows<T, false>(b, e, H, h, ldh, dh, dy, ldy, dg);
+    });
+  }
+  template <typename T>
+  static void dropout(const Device&, double p, int64_t n, const T* y, T* mask, T* xn) {
+    const T scale = p >= 1 ? T(0) : static_cast<T>(1.0 / (1.0 - p));
+    Generator& gen = default_generator();
+    for (int64_t i = 0; i < n; ++i) mask[i] = gen.uniform() >= p ? scale : T(0);
+    for (int64_t i = 0; i < n; ++i) xn[i] = y[i] * mask[i];
+  }
+  template <typename T>
+  static void mul_mask(const Device&, int64_t n, T* x, const T* mask) {
+    for (int64_t i = 0; i < n; ++i) x[i] *= mask[i];
+  }
+};
 
 }  // namespace
 }  // namespace rnn
 
-using rnn::rnn_forward;
-using rnn::rnn_backward;
-using rnn::lstm_forward;
-using rnn::lstm_backward;
-using rnn::gru_forward;
-using rnn::gru_backward;
+using rnn::CpuRnn;
+using rnn::Mode;
 
-const OpDef op_rnn = {"rnn", -1, GradKind::Differentiable, rnn_forward, rnn_backward,
+const OpDef op_rnn = {"rnn", -1, GradKind::Differentiable, rnn::forward_op<CpuRnn, Mode::RnnTanh>, rnn::backward_op<CpuRnn, Mode::RnnTanh>,
                       "nn.RNN (tanh or relu): (x, h0|none, weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, ...) -> (output, h_n)"};
-const OpDef op_lstm = {"lstm", -1, GradKind::Differentiable, lstm_forward, lstm_backward,
+const OpDef op_lstm = {"lstm", -1, GradKind::Differentiable, rnn::forward_op<CpuRnn, Mode::Lstm>, rnn::backward_op<CpuRnn, Mode::Lstm>,
                        "nn.LSTM (gates i,f,g,o): (x, h0|none, c0|none, weights per layer and direction) -> (output, h_n, c_n)"};
-const OpDef op_gru = {"gru", -1, GradKind::Differentiable, gru_forward, gru_backward,
+const OpDef op_gru = {"gru", -1, GradKind::Differentiable, rnn::forward_op<CpuRnn, Mode::Gru>, rnn::backward_op<CpuRnn, Mode::Gru>,
                       "nn.GRU (gates r,z,n): (x, h0|none, weights per layer and direction) -> (output, h_n)"};
 
 }  // namespace nw

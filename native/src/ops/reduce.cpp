@@ -8,20 +8,15 @@
 #include "core/autograd.h"
 #include "kernels.h"
 #include "ops.h"
+#include "reduce_args.h"
 
 namespace nw {
-namespace {
 
-struct ReducePlan {
-  std::vector<bool> reduced;  // per input dim
-  Shape out_keep;             // keepdim shape
-  Shape out_shape;            // final shape
-  int64_t outer = 1, inner = 1;
-};
+namespace reduction {
 
-ReducePlan plan_reduce(const Tensor& a, std::vector<int64_t> dims, bool keepdim, const char* op) {
+ReducePlan plan_reduce(const Shape& sizes, const std::vector<int64_t>& dims, bool keepdim, const char* op) {
   ReducePlan p;
-  int64_t nd = a.dim();
+  const int64_t nd = static_cast<int64_t>(sizes.size());
   p.reduced.assign(nd, dims.empty());
   for (auto d : dims) {
     int64_t w = ops::wrap_dim(d, nd, op);
@@ -31,17 +26,72 @@ ReducePlan plan_reduce(const Tensor& a, std::vector<int64_t> dims, bool keepdim,
   }
   for (int64_t i = 0; i < nd; ++i) {
     if (p.reduced[i]) {
-      p.inner *= a.sizes()[i];
+      p.inner *= sizes[i];
       p.out_keep.push_back(1);
       if (keepdim) p.out_shape.push_back(1);
     } else {
-      p.outer *= a.sizes()[i];
-      p.out_keep.push_back(a.sizes()[i]);
-      p.out_shape.push_back(a.sizes()[i]);
+      p.outer *= sizes[i];
+      p.out_keep.push_back(sizes[i]);
+      p.out_shape.push_back(sizes[i]);
     }
   }
   return p;
 }
+
+ReducePlan plan_of(const Shape& sizes, const Attrs& at, bool keepdim, const char* op) {
+  return plan_reduce(sizes, at.ints("dim", {}), keepdim, op);
+}
+
+DType sum_dtype(DType t) { return is_floating(t) ? t : DType::Int64; }
+
+void check_mean_dtype(const Tensor& a) {
+  NW_CHECK(is_floating(a.dtype()), "E_DTYPE",
+           std::string("mean needs a floating point tensor, got ") + dtype_name(a.dtype()) + "; convert it with to(float32)");
+}
+void check_var_dtype(const Tensor& a) {
+  NW_CHECK(is_floating(a.dtype()), "E_DTYPE", std::string("var needs a floating point tensor, got ") + dtype_name(a.dtype()));
+}
+
+void check_extreme_nonempty(int64_t inner, bool is_max, const Shape& shape) {
+  NW_CHECK(inner > 0, "E_SHAPE",
+           std::string(is_max ? "max" : "min") + " of an empty tensor has no identity; check the input shape " + shape_str(shape));
+}
+
+double var_denom(int64_t inner, const Attrs& at) { return std::max(0.0, static_cast<double>(inner) - at.f("correction", 1.0)); }
+
+std::vector<int64_t> sum_to_dims(const Shape& sizes, const Shape& target) {
+  const size_t nd = sizes.size();
+  NW_CHECK(target.size() <= nd, "E_SHAPE", "sum_to: cannot reduce " + shape_str(sizes) + " to " + shape_str(target));
+  size_t lead = nd - target.size();
+  std::vector<int64_t> dims;
+  for (size_t i = 0; i < nd; ++i) {
+    if (i < lead) dims.push_back(static_cast<int64_t>(i));
+    else if (target[i - lead] == 1 && sizes[i] != 1) dims.push_back(static_cast<int64_t>(i));
+    else NW_CHECK(target[i - lead] == sizes[i], "E_SHAPE", "sum_to: cannot reduce " + shape_str(sizes) + " to " + shape_str(target));
+  }
+  return dims;
+}
+
+ReducePlan extreme_plan(const Shape& sizes, const Attrs& at, bool is_max) {
+  const bool has_dim = at.has("dim");
+  std::vector<int64_t> dims = has_dim ? std::vector<int64_t>{at.i("dim")} : std::vector<int64_t>{};
+  ReducePlan p = plan_reduce(sizes, dims, has_dim && at.b("keepdim", false), is_max ? "max" : "min");
+  check_extreme_nonempty(p.inner, is_max, sizes);
+  return p;
+}
+
+Tensor extreme_global_grad(const Tensor& a, const Tensor& value, const Tensor& g) {
+  Tensor mask = to_dtype(ops::compare("eq", a, value), g.dtype());
+  Tensor count = ops::sum(mask);
+  return ops::mul(mask, ops::div(g, count));
+}
+
+}  // namespace reduction
+
+namespace {
+
+using reduction::plan_reduce;
+using reduction::ReducePlan;
 
 // Input with kept dims first, reduced dims last, contiguous: [outer, inner].
 Tensor reduced_last(const Tensor& a, const ReducePlan& p) {
@@ -71,7 +121,7 @@ template <typename T>
 using acc_t = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
 
 Tensor sum_impl(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim, DType out_dtype) {
-  ReducePlan p = plan_reduce(a, dims, keepdim, "sum");
+  ReducePlan p = plan_reduce(a.sizes(), dims, keepdim, "sum");
   Tensor src = a.dtype() == out_dtype ? a : to_dtype(a, out_dtype);
   Tensor out = empty(p.out_shape, out_dtype, a.device());
   NW_DISPATCH_ALL(out_dtype, [&] {
@@ -102,27 +152,24 @@ Tensor sum_impl(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim,
   return out;
 }
 
-DType sum_dtype(DType t) { return is_floating(t) ? t : DType::Int64; }
-
 TensorList sum_forward(OpContext&, const TensorList& in, const Attrs& at) {
-  return {sum_impl(in[0], at.ints("dim", {}), at.b("keepdim", false), sum_dtype(in[0].dtype()))};
+  return {sum_impl(in[0], at.ints("dim", {}), at.b("keepdim", false), reduction::sum_dtype(in[0].dtype()))};
 }
 Tensor expand_back(const Tensor& g, const OpContext& ctx) {
-  ReducePlan p = plan_reduce(empty(ctx.input_shapes[0], DType::Bool), ctx.attrs.ints("dim", {}), true, "sum");
+  ReducePlan p = reduction::plan_of(ctx.input_shapes[0], ctx.attrs, true, "sum");
   return ops::expand(ops::reshape(g, p.out_keep), ctx.input_shapes[0]);
 }
 TensorList sum_backward(OpContext& ctx, const TensorList& g) { return {ops::contiguous(expand_back(g[0], ctx))}; }
 
 TensorList mean_forward(OpContext&, const TensorList& in, const Attrs& at) {
-  NW_CHECK(is_floating(in[0].dtype()), "E_DTYPE",
-           std::string("mean needs a floating point tensor, got ") + dtype_name(in[0].dtype()) + "; convert it with to(float32)");
-  ReducePlan p = plan_reduce(in[0], at.ints("dim", {}), false, "mean");
+  reduction::check_mean_dtype(in[0]);
+  ReducePlan p = reduction::plan_of(in[0].sizes(), at, false, "mean");
   Tensor s = sum_impl(in[0], at.ints("dim", {}), at.b("keepdim", false), in[0].dtype());
   Tensor scale = ops::scalar_like(1.0 / static_cast<double>(p.inner), s);
   return {ops::mul(s, scale)};
 }
 TensorList mean_backward(OpContext& ctx, const TensorList& g) {
-  ReducePlan p = plan_reduce(empty(ctx.input_shapes[0], DType::Bool), ctx.attrs.ints("dim", {}), true, "mean");
+  ReducePlan p = reduction::plan_of(ctx.input_shapes[0], ctx.attrs, true, "mean");
   return {ops::contiguous(ops::mul_scalar(expand_back(g[0], ctx), 1.0 / static_cast<double>(p.inner)))};
 }
 
@@ -130,11 +177,7 @@ TensorList mean_backward(OpContext& ctx, const TensorList& g) {
 template <bool IsMax>
 TensorList extreme_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
   const Tensor& a = in[0];
-  bool has_dim = at.has("dim");
-  bool keepdim = at.b("keepdim", false);
-  std::vector<int64_t> dims = has_dim ? std::vector<int64_t>{at.i("dim")} : std::vector<int64_t>{};
-  ReducePlan p = plan_reduce(a, dims, has_dim ? keepdim : false, IsMax ? "max" : "min");
-  NW_CHECK(p.inner > 0, "E_SHAPE", std::string(IsMax ? "max" : "min") + " of an empty tensor has no identity; check the input shape " + shape_str(a.sizes()));
+  ReducePlan p = reduction::extreme_plan(a.sizes(), at, IsMax);
   Tensor c = reduced_last(a, p);
   Tensor vals = empty(p.out_shape, a.dtype(), a.device());
   Tensor idx = empty(p.out_shape, DType::Int64, a.device());
@@ -157,28 +200,18 @@ TensorList extreme_forward(OpContext& ctx, const TensorList& in, const Attrs& at
     }
   });
   ctx.save({a, vals, idx});
-  if (!has_dim) return {vals};
+  if (!at.has("dim")) return {vals};
   return {vals, idx};
 }
-template <bool IsMax>
-TensorList extreme_backward(OpContext& ctx, const TensorList& g) {
-  TensorList s = ctx.saved();
-  const Tensor& a = s[0];
-  if (!ctx.attrs.has("dim")) {
-    // Global: split evenly among ties, as PyTorch's max()/amax do.
-    Tensor mask = to_dtype(ops::compare("eq", a, s[1]), g[0].dtype());
-    Tensor count = ops::sum(mask);
-    return {ops::mul(mask, ops::div(g[0], count))};
-  }
-  int64_t dim = ops::wrap_dim(ctx.attrs.i("dim"), a.dim(), "max");
-  Tensor gi = g[0];
-  Tensor idx = s[2];
-  if (!ctx.attrs.b("keepdim", false) && a.dim() > 0) {
+// out = zeros of a's shape with g scattered in at the indices along dim.
+Tensor scatter_extreme(const Tensor& a, const Tensor& g, const Tensor& indices, int64_t dim, bool keepdim) {
+  Tensor gi = g;
+  Tensor idx = indices;
+  if (!keepdim && a.dim() > 0) {
     gi = ops::unsqueeze(gi, dim);
     idx = ops::unsqueeze(idx, dim);
   }
-  Tensor out = zeros(a.sizes(), g[0].dtype(), a.device());
-  // scatter gi into out at idx along dim
+  Tensor out = zeros(a.sizes(), g.dtype(), a.device());
   Tensor gc = gi.contiguous(), ic = idx.contiguous();
   Shape st = out.strides();
   NW_DISPATCH_FLOAT(out.dtype(), "max", [&] {
@@ -197,8 +230,9 @@ TensorList extreme_backward(OpContext& ctx, const TensorList& g) {
       po[off] += pg[lin];
     }
   });
-  return {out};
+  return out;
 }
+TensorList extreme_backward(OpContext& ctx, const TensorList& g) { return reduction::extreme_backward(ctx, g, scatter_extreme); }
 
 template <bool IsMax>
 TensorList arg_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
@@ -217,23 +251,21 @@ TensorList arg_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
 // Variance with Bessel's correction (PyTorch's `correction`, default 1).
 TensorList var_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
   const Tensor& a = in[0];
-  NW_CHECK(is_floating(a.dtype()), "E_DTYPE", std::string("var needs a floating point tensor, got ") + dtype_name(a.dtype()));
+  reduction::check_var_dtype(a);
   auto dims = at.ints("dim", {});
-  ReducePlan p = plan_reduce(a, dims, true, "var");
-  double correction = at.f("correction", 1.0);
+  ReducePlan p = plan_reduce(a.sizes(), dims, true, "var");
   Tensor mu = sum_impl(a, dims, true, a.dtype());
   mu = ops::mul_scalar(mu, 1.0 / static_cast<double>(p.inner));
   Tensor centered = ops::sub(a, mu);
   Tensor sq = sum_impl(ops::mul(centered, centered), dims, at.b("keepdim", false), a.dtype());
-  double denom = std::max(0.0, static_cast<double>(p.inner) - correction);
-  Tensor out = ops::mul_scalar(sq, 1.0 / denom);
+  Tensor out = ops::mul_scalar(sq, 1.0 / reduction::var_denom(p.inner, at));
   ctx.save({centered});
   return {out};
 }
 TensorList var_backward(OpContext& ctx, const TensorList& g) {
   Tensor centered = ctx.saved()[0];
-  ReducePlan p = plan_reduce(empty(ctx.input_shapes[0], DType::Bool), ctx.attrs.ints("dim", {}), true, "var");
-  double denom = std::max(0.0, static_cast<double>(p.inner) - ctx.attrs.f("correction", 1.0));
+  ReducePlan p = reduction::plan_of(ctx.input_shapes[0], ctx.attrs, true, "var");
+  double denom = reduction::var_denom(p.inner, ctx.attrs);
   Tensor ge = expand_back(g[0], ctx);
   return {ops::mul(ge, ops::mul_scalar(centered, 2.0 / denom))};
 }
@@ -247,8 +279,8 @@ TensorList std_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
 TensorList std_backward(OpContext& ctx, const TensorList& g) {
   TensorList s = ctx.saved();
   Tensor centered = s[0], out = s[1];
-  ReducePlan p = plan_reduce(empty(ctx.input_shapes[0], DType::Bool), ctx.attrs.ints("dim", {}), true, "std");
-  double denom = std::max(0.0, static_cast<double>(p.inner) - ctx.attrs.f("correction", 1.0));
+  ReducePlan p = reduction::plan_of(ctx.input_shapes[0], ctx.attrs, true, "std");
+  double denom = reduction::var_denom(p.inner, ctx.attrs);
   Tensor gs = ops::div(g[0], ops::mul_scalar(out, denom));  // d std = d var / (2 std)
   // NOTE: at std = 0 that is x/0 (NaN or inf); PyTorch masks it to 0 (std_backward).
   gs = ops::where(ops::compare("eq", out, ops::scalar_like(0.0, out)), ops::scalar_like(0.0, gs), gs);
@@ -260,15 +292,7 @@ TensorList std_backward(OpContext& ctx, const TensorList& g) {
 TensorList sum_to_forward(OpContext&, const TensorList& in, const Attrs& at) {
   const Tensor& a = in[0];
   Shape target = at.ints("shape");
-  NW_CHECK(target.size() <= static_cast<size_t>(a.dim()), "E_SHAPE",
-           "sum_to: cannot reduce " + shape_str(a.sizes()) + " to " + shape_str(target));
-  size_t lead = a.dim() - target.size();
-  std::vector<int64_t> dims;
-  for (size_t i = 0; i < static_cast<size_t>(a.dim()); ++i) {
-    if (i < lead) dims.push_back(static_cast<int64_t>(i));
-    else if (target[i - lead] == 1 && a.sizes()[i] != 1) dims.push_back(static_cast<int64_t>(i));
-    else NW_CHECK(target[i - lead] == a.sizes()[i], "E_SHAPE", "sum_to: cannot reduce " + shape_str(a.sizes()) + " to " + shape_str(target));
-  }
+  std::vector<int64_t> dims = reduction::sum_to_dims(a.sizes(), target);
   if (dims.empty()) return {ops::reshape(a, target)};
   Tensor s = sum_impl(a, dims, true, a.dtype());
   return {ops::reshape(s, target)};
@@ -279,8 +303,8 @@ TensorList sum_to_backward(OpContext& ctx, const TensorList& g) { return {ops::e
 
 const OpDef op_sum = {"sum", 1, GradKind::Differentiable, sum_forward, sum_backward, "sum over dims (all if none), keepdim"};
 const OpDef op_mean = {"mean", 1, GradKind::Differentiable, mean_forward, mean_backward, "mean over dims (all if none), keepdim"};
-const OpDef op_max = {"max", 1, GradKind::Differentiable, extreme_forward<true>, extreme_backward<true>, "max over dim -> (values, indices); global max without dim"};
-const OpDef op_min = {"min", 1, GradKind::Differentiable, extreme_forward<false>, extreme_backward<false>, "min over dim -> (values, indices); global min without dim"};
+const OpDef op_max = {"max", 1, GradKind::Differentiable, extreme_forward<true>, extreme_backward, "max over dim -> (values, indices); global max without dim"};
+const OpDef op_min = {"min", 1, GradKind::Differentiable, extreme_forward<false>, extreme_backward, "min over dim -> (values, indices); global min without dim"};
 const OpDef op_argmax = {"argmax", 1, GradKind::None, arg_forward<true>, nullptr, "index of the max over dim (flattened without dim)"};
 const OpDef op_argmin = {"argmin", 1, GradKind::None, arg_forward<false>, nullptr, "index of the min over dim (flattened without dim)"};
 const OpDef op_var = {"var", 1, GradKind::Differentiable, var_forward, var_backward, "variance over dims with correction (default 1)"};

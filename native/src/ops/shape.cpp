@@ -7,6 +7,7 @@
 #include "core/autograd.h"
 #include "kernels.h"
 #include "ops.h"
+#include "shape_args.h"
 
 namespace nw {
 namespace {
@@ -262,29 +263,16 @@ void for_each_index(const Tensor& index, F f) {
   }
 }
 
-void check_index(const Tensor& index, const char* op) {
-  NW_CHECK(index.dtype() == DType::Int64, "E_DTYPE",
-           std::string(op) + ": the index must be an int64 tensor, got " + dtype_name(index.dtype()));
-}
-
 TensorList gather_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
   const Tensor& a = in[0];
   const Tensor& index = in[1];
-  check_index(index, "gather");
-  int64_t dim = ops::wrap_dim(at.i("dim"), a.dim(), "gather");
-  NW_CHECK(index.dim() == a.dim(), "E_SHAPE",
-           "gather: index " + shape_str(index.sizes()) + " must have as many dimensions as the input " + shape_str(a.sizes()));
-  for (int64_t d = 0; d < a.dim(); ++d)
-    NW_CHECK(d == dim || index.sizes()[d] <= a.sizes()[d], "E_SHAPE",
-             "gather: index " + shape_str(index.sizes()) + " is larger than the input " + shape_str(a.sizes()) +
-                 " in dimension " + std::to_string(d));
+  const int64_t dim = indexing::gather_dim(a, index, at);
   Tensor out = empty(index.sizes(), a.dtype(), a.device());
   NW_DISPATCH_ALL(a.dtype(), [&] {
     const scalar_t* pa = static_cast<const scalar_t*>(a.impl()->storage->data);
     scalar_t* po = out.data<scalar_t>();
     for_each_index(index, [&](int64_t lin, const std::vector<int64_t>& c, int64_t idx) {
-      NW_CHECK(idx >= -a.sizes()[dim] && idx < a.sizes()[dim], "E_INDEX",
-               "gather: index " + std::to_string(idx) + " is out of range for dimension " + std::to_string(dim) + " of size " + std::to_string(a.sizes()[dim]));
+      if (idx < -a.sizes()[dim] || idx >= a.sizes()[dim]) throw indexing::index_out_of_range("gather", idx, dim, a.sizes()[dim]);
       if (idx < 0) idx += a.sizes()[dim];
       int64_t off = a.offset();
       for (size_t d = 0; d < c.size(); ++d) off += (static_cast<int64_t>(d) == dim ? idx : c[d]) * a.strides()[d];
@@ -295,9 +283,9 @@ TensorList gather_forward(OpContext& ctx, const TensorList& in, const Attrs& at)
   return {out};
 }
 TensorList gather_backward(OpContext& ctx, const TensorList& g) {
-  Tensor index = ctx.saved()[0];
+  const int64_t dim = indexing::backward_dim(ctx, "gather");
   const Shape& shape = ctx.input_shapes[0];
-  int64_t dim = ops::wrap_dim(ctx.attrs.i("dim"), shape.size(), "gather");
+  Tensor index = ctx.saved()[0];
   Tensor out = zeros(shape, g[0].dtype());
   Tensor gc = g[0].contiguous();
   Shape st = out.strides();
@@ -317,19 +305,14 @@ TensorList gather_backward(OpContext& ctx, const TensorList& g) {
 TensorList index_select_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
   const Tensor& a = in[0];
   const Tensor& index = in[1];
-  check_index(index, "index_select");
-  NW_CHECK(index.dim() <= 1, "E_SHAPE", "index_select: the index must be 1-D, got " + shape_str(index.sizes()));
-  int64_t dim = ops::wrap_dim(at.i("dim"), a.dim(), "index_select");
+  const int64_t dim = indexing::index_select_dim(a, index, at);
   Tensor idx = index.contiguous();
   int64_t n = idx.numel();
-  Shape shape = a.sizes();
-  if (a.dim() > 0) shape[dim] = n;
-  Tensor out = empty(shape, a.dtype(), a.device());
+  Tensor out = empty(indexing::index_select_shape(a, dim, n), a.dtype(), a.device());
   const int64_t* pi = idx.data<int64_t>();
   for (int64_t k = 0; k < n; ++k) {
     int64_t i = pi[k];
-    NW_CHECK(i >= -a.sizes()[dim] && i < a.sizes()[dim], "E_INDEX",
-             "index_select: index " + std::to_string(i) + " is out of range for dimension " + std::to_string(dim) + " of size " + std::to_string(a.sizes()[dim]));
+    if (i < -a.sizes()[dim] || i >= a.sizes()[dim]) throw indexing::index_out_of_range("index_select", i, dim, a.sizes()[dim]);
     if (i < 0) i += a.sizes()[dim];
     Shape sz = a.sizes();
     sz[dim] = 1;
@@ -341,10 +324,10 @@ TensorList index_select_forward(OpContext& ctx, const TensorList& in, const Attr
   return {out};
 }
 TensorList index_select_backward(OpContext& ctx, const TensorList& g) {
-  Tensor idx = ctx.saved()[0];
+  const int64_t dim = indexing::backward_dim(ctx, "index_select");
   const Shape& shape = ctx.input_shapes[0];
-  int64_t dim = ops::wrap_dim(ctx.attrs.i("dim"), shape.size(), "index_select");
   Tensor out = zeros(shape, g[0].dtype());
+  Tensor idx = ctx.saved()[0];
   const int64_t* pi = idx.data<int64_t>();
   for (int64_t k = 0, n = idx.numel(); k < n; ++k) {
     int64_t i = pi[k] < 0 ? pi[k] + shape[dim] : pi[k];
@@ -359,10 +342,10 @@ TensorList index_select_backward(OpContext& ctx, const TensorList& g) {
 
 TensorList one_hot_forward(OpContext&, const TensorList& in, const Attrs& at) {
   const Tensor& a = in[0];
-  check_index(a, "one_hot");
+  indexing::check_index(a, "one_hot");
   Tensor ac = a.contiguous();
   const int64_t* p = ac.data<int64_t>();
-  int64_t classes = at.i("num_classes", -1);
+  int64_t classes = indexing::num_classes_of(at);
   if (classes < 0) {
     classes = 0;
     for (int64_t i = 0, n = ac.numel(); i < n; ++i) classes = std::max(classes, p[i] + 1);
@@ -372,8 +355,7 @@ TensorList one_hot_forward(OpContext&, const TensorList& in, const Attrs& at) {
   Tensor out = zeros(shape, DType::Int64, a.device());
   int64_t* po = out.data<int64_t>();
   for (int64_t i = 0, n = ac.numel(); i < n; ++i) {
-    NW_CHECK(p[i] >= 0 && p[i] < classes, "E_INDEX",
-             "one_hot: class index " + std::to_string(p[i]) + " is out of range for num_classes=" + std::to_string(classes));
+    if (p[i] < 0 || p[i] >= classes) throw indexing::class_out_of_range(p[i], classes);
     po[i * classes + p[i]] = 1;
   }
   return {out};
@@ -416,6 +398,55 @@ const OpDef op_one_hot = {"one_hot", 1, GradKind::None, one_hot_forward, nullptr
 const OpDef op_to_dtype = {"to_dtype", 1, GradKind::Differentiable, to_dtype_forward, identity_backward, "convert to dtype"};
 const OpDef op_to_device = {"to_device", 1, GradKind::Differentiable, to_device_forward, to_device_backward,
                             "copy to a device (cpu, cuda:N)", /*cross_device=*/true};
+
+namespace indexing {
+
+void check_index(const Tensor& index, const char* op) {
+  NW_CHECK(index.dtype() == DType::Int64, "E_DTYPE",
+           std::string(op) + ": the index must be an int64 tensor, got " + dtype_name(index.dtype()));
+}
+
+int64_t gather_dim(const Tensor& a, const Tensor& index, const Attrs& at) {
+  check_index(index, "gather");
+  const int64_t dim = ops::wrap_dim(at.i("dim"), a.dim(), "gather");
+  NW_CHECK(index.dim() == a.dim(), "E_SHAPE",
+           "gather: index " + shape_str(index.sizes()) + " must have as many dimensions as the input " + shape_str(a.sizes()));
+  for (int64_t d = 0; d < a.dim(); ++d)
+    NW_CHECK(d == dim || index.sizes()[d] <= a.sizes()[d], "E_SHAPE",
+             "gather: index " + shape_str(index.sizes()) + " is larger than the input " + shape_str(a.sizes()) +
+                 " in dimension " + std::to_string(d));
+  return dim;
+}
+
+int64_t index_select_dim(const Tensor& a, const Tensor& index, const Attrs& at) {
+  check_index(index, "index_select");
+  NW_CHECK(index.dim() <= 1, "E_SHAPE", "index_select: the index must be 1-D, got " + shape_str(index.sizes()));
+  return ops::wrap_dim(at.i("dim"), a.dim(), "index_select");
+}
+
+int64_t backward_dim(const OpContext& ctx, const char* op) {
+  return ops::wrap_dim(ctx.attrs.i("dim"), static_cast<int64_t>(ctx.input_shapes[0].size()), op);
+}
+
+Shape index_select_shape(const Tensor& a, int64_t dim, int64_t n) {
+  Shape shape = a.sizes();
+  if (a.dim() > 0) shape[dim] = n;
+  return shape;
+}
+
+Error index_out_of_range(const char* op, int64_t index, int64_t dim, int64_t size) {
+  return Error("E_INDEX", std::string(op) + ": index " + std::to_string(index) + " is out of range for dimension " +
+                              std::to_string(dim) + " of size " + std::to_string(size));
+}
+
+int64_t num_classes_of(const Attrs& at) { return at.i("num_classes", -1); }
+
+Error class_out_of_range(int64_t index, int64_t classes) {
+  return Error("E_INDEX", "one_hot: class index " + std::to_string(index) + " is out of range for num_classes=" +
+                              std::to_string(classes));
+}
+
+}  // namespace indexing
 
 namespace ops {
 Tensor reshape(const Tensor& a, const Shape& shape) { return call_op(op_reshape, {a}, {{"shape", shape}})[0]; }

@@ -5,30 +5,33 @@
 #include "core/autograd.h"
 #include "kernels.h"
 #include "ops.h"
+#include "softmax_args.h"
 
 namespace nw {
-namespace {
 
-struct Lanes {
-  int64_t outer = 1, n = 1, inner = 1;
-};
-Lanes lanes_of(const Shape& s, int64_t dim) {
+namespace softmax {
+Lanes lanes_of(const Shape& s, int64_t dim, const char* op) {
+  const int64_t nd = static_cast<int64_t>(s.size());
+  const int64_t d = ops::wrap_dim(dim, nd, op);  // a 0-d tensor is one lane of one element
   Lanes l;
-  for (int64_t i = 0; i < static_cast<int64_t>(s.size()); ++i) {
-    if (i < dim) l.outer *= s[i];
-    else if (i == dim) l.n = s[i];
+  for (int64_t i = 0; i < nd; ++i) {
+    if (i < d) l.outer *= s[i];
+    else if (i == d) l.n = s[i];
     else l.inner *= s[i];
   }
   return l;
 }
+}  // namespace softmax
+
+namespace {
 
 template <bool Log>
 TensorList softmax_forward(OpContext& ctx, const TensorList& in, const Attrs& at) {
+  const char* name = softmax::op_name(Log);
   Tensor x = in[0].contiguous();
-  int64_t dim = ops::wrap_dim(at.i("dim"), x.dim(), Log ? "log_softmax" : "softmax");
-  Lanes l = lanes_of(x.sizes(), x.dim() == 0 ? 0 : dim);
+  const softmax::Lanes l = softmax::lanes_of(x.sizes(), at.i("dim"), name);
   Tensor out = empty(x.sizes(), x.dtype(), x.device());
-  NW_DISPATCH_FLOAT(x.dtype(), Log ? "log_softmax" : "softmax", [&] {
+  NW_DISPATCH_FLOAT(x.dtype(), name, [&] {
     using T = scalar_t;
     const T* px = x.data<T>();
     T* po = out.data<T>();

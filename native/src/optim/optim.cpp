@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "cpu/parallel.h"
+#include "optim/update_rules.h"
 #ifdef NW_WITH_CUDA
 #include "cuda/cuda.h"
 #endif
@@ -27,79 +28,24 @@ constexpr int64_t kGrain = 65536;
 #endif
 
 template <typename T>
-struct SgdArgs {
-  T lr, wd, mom, damp, sign;
-  bool nesterov, fresh;
-};
-template <typename T>
-NW_SIMD_CLONES void sgd_loop(T* __restrict p, const T* __restrict g, T* __restrict buf, int64_t n, SgdArgs<T> a) {
+NW_SIMD_CLONES void sgd_loop(T* __restrict p, const T* __restrict g, T* __restrict buf, int64_t n, optim::SgdStep<T> a) {
   if (!buf) {
-    for (int64_t i = 0; i < n; ++i) p[i] -= a.lr * (a.sign * g[i] + a.wd * p[i]);
+    for (int64_t i = 0; i < n; ++i) optim::sgd_element<T>(i, p, g, nullptr, a);
     return;
   }
-  for (int64_t i = 0; i < n; ++i) {
-    T d = a.sign * g[i] + a.wd * p[i];
-    // The first step copies d into the buffer (no dampening), as PyTorch does.
-    T v = a.fresh ? d : buf[i] * a.mom + a.damp * d;
-    buf[i] = v;
-    p[i] -= a.lr * (a.nesterov ? d + a.mom * v : v);
-  }
+  for (int64_t i = 0; i < n; ++i) optim::sgd_element(i, p, g, buf, a);
 }
 
-template <typename T>
-struct AdamArgs {
-  T step_size, bc2_sqrt, b1, b2, eps, wd, decay, sign;
-  bool decoupled;
-};
 template <typename T>
 NW_SIMD_CLONES void adam_loop(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, T* __restrict vmax,
-                              int64_t n, AdamArgs<T> a) {
-  for (int64_t i = 0; i < n; ++i) {
-    T grad = a.sign * g[i];
-    T pi = p[i];
-    if (a.decoupled) pi *= a.decay;
-    else grad += a.wd * pi;
-    T mi = m[i] * a.b1 + (1 - a.b1) * grad;
-    T vi = v[i] * a.b2 + (1 - a.b2) * grad * grad;
-    m[i] = mi;
-    v[i] = vi;
-    T second = vi;
-    if (vmax) {
-      second = vmax[i] > vi ? vmax[i] : vi;
-      vmax[i] = second;
-    }
-    T denom = std::sqrt(second) / a.bc2_sqrt + a.eps;
-    p[i] = pi - a.step_size * mi / denom;
-  }
+                              int64_t n, optim::AdamStep<T> a) {
+  for (int64_t i = 0; i < n; ++i) optim::adam_element(i, p, g, m, v, vmax, a);
 }
 
 template <typename T>
-struct RmsArgs {
-  T lr, alpha, eps, wd, mom, sign;
-};
-template <typename T>
 NW_SIMD_CLONES void rmsprop_loop(T* __restrict p, const T* __restrict g, T* __restrict sq, T* __restrict ga, T* __restrict buf,
-                                 int64_t n, RmsArgs<T> a) {
-  for (int64_t i = 0; i < n; ++i) {
-    T grad = a.sign * g[i] + a.wd * p[i];
-    T s = sq[i] * a.alpha + (1 - a.alpha) * grad * grad;
-    sq[i] = s;
-    T avg;
-    if (ga) {
-      T gi = ga[i] * a.alpha + (1 - a.alpha) * grad;
-      ga[i] = gi;
-      avg = std::sqrt(s - gi * gi) + a.eps;
-    } else {
-      avg = std::sqrt(s) + a.eps;
-    }
-    if (buf) {
-      T b = buf[i] * a.mom + grad / avg;
-      buf[i] = b;
-      p[i] -= a.lr * b;
-    } else {
-      p[i] -= a.lr * grad / avg;
-    }
-  }
+                                 int64_t n, optim::RmspropStep<T> a) {
+  for (int64_t i = 0; i < n; ++i) optim::rmsprop_element(i, p, g, sq, ga, buf, a);
 }
 
 // Runs loop(offset, count) over [0, n) in parallel chunks.
@@ -119,12 +65,20 @@ Tensor& buffer(Optimizer::ParamState& s, const char* name, const Tensor& like, b
   return it->second;
 }
 
+bool on_cuda(const Tensor& t) { return t.device().type == DeviceType::CUDA; }
+
+// One step of each optimizer on a parameter's elements: the state named as PyTorch names
+// it (created on the parameter's device), the step arguments, then the CPU loops or the
+// CUDA kernel, by the parameter's device.
 template <typename T>
 void sgd_update(const OptimizerConfig& c, T* p, const T* g, Optimizer::ParamState& s, const Tensor& param, int64_t n) {
-  SgdArgs<T> a{static_cast<T>(c.lr), static_cast<T>(c.weight_decay), static_cast<T>(c.momentum),
-               static_cast<T>(1 - c.dampening), c.maximize ? T(-1) : T(1), c.nesterov, false};
+  optim::SgdStep<T> a{static_cast<T>(c.lr), static_cast<T>(c.weight_decay), static_cast<T>(c.momentum),
+                      static_cast<T>(1 - c.dampening), c.maximize ? T(-1) : T(1), c.nesterov, false};
   T* buf = nullptr;
   if (c.momentum != 0) buf = buffer(s, "momentum_buffer", param, &a.fresh).template data<T>();
+#ifdef NW_WITH_CUDA
+  if (on_cuda(param)) return cuda::sgd_update<T>(param.device().index, p, g, buf, n, a);
+#endif
   chunked(n, [&](int64_t o, int64_t k) { sgd_loop<T>(p + o, g + o, buf ? buf + o : nullptr, k, a); });
 }
 
@@ -134,69 +88,33 @@ void adam_update(const OptimizerConfig& c, bool decoupled, T* p, const T* g, Opt
   s.step += 1;
   const double bc1 = 1 - std::pow(c.beta1, static_cast<double>(s.step));
   const double bc2 = 1 - std::pow(c.beta2, static_cast<double>(s.step));
-  AdamArgs<T> a{static_cast<T>(c.lr / bc1), static_cast<T>(std::sqrt(bc2)), static_cast<T>(c.beta1), static_cast<T>(c.beta2),
-                static_cast<T>(c.eps), static_cast<T>(c.weight_decay), static_cast<T>(1 - c.lr * c.weight_decay),
-                c.maximize ? T(-1) : T(1), decoupled};
+  optim::AdamStep<T> a{static_cast<T>(c.lr / bc1), static_cast<T>(std::sqrt(bc2)), static_cast<T>(c.beta1), static_cast<T>(c.beta2),
+                       static_cast<T>(c.eps), static_cast<T>(c.weight_decay), static_cast<T>(1 - c.lr * c.weight_decay),
+                       c.maximize ? T(-1) : T(1), decoupled};
   T* m = buffer(s, "exp_avg", param).template data<T>();
   T* v = buffer(s, "exp_avg_sq", param).template data<T>();
   T* vmax = c.amsgrad ? buffer(s, "max_exp_avg_sq", param).template data<T>() : nullptr;
+#ifdef NW_WITH_CUDA
+  if (on_cuda(param)) return cuda::adam_update<T>(param.device().index, p, g, m, v, vmax, n, a);
+#endif
   chunked(n, [&](int64_t o, int64_t k) { adam_loop<T>(p + o, g + o, m + o, v + o, vmax ? vmax + o : nullptr, k, a); });
 }
 
 template <typename T>
 void rmsprop_update(const OptimizerConfig& c, T* p, const T* g, Optimizer::ParamState& s, const Tensor& param, int64_t n) {
   s.step += 1;
-  RmsArgs<T> a{static_cast<T>(c.lr), static_cast<T>(c.alpha), static_cast<T>(c.eps), static_cast<T>(c.weight_decay),
-               static_cast<T>(c.momentum), c.maximize ? T(-1) : T(1)};
+  optim::RmspropStep<T> a{static_cast<T>(c.lr), static_cast<T>(c.alpha), static_cast<T>(c.eps), static_cast<T>(c.weight_decay),
+                          static_cast<T>(c.momentum), c.maximize ? T(-1) : T(1)};
   T* sq = buffer(s, "square_avg", param).template data<T>();
   T* ga = c.centered ? buffer(s, "grad_avg", param).template data<T>() : nullptr;
   T* buf = c.momentum > 0 ? buffer(s, "momentum_buffer", param).template data<T>() : nullptr;
+#ifdef NW_WITH_CUDA
+  if (on_cuda(param)) return cuda::rmsprop_update<T>(param.device().index, p, g, sq, ga, buf, n, a);
+#endif
   chunked(n, [&](int64_t o, int64_t k) {
     rmsprop_loop<T>(p + o, g + o, sq + o, ga ? ga + o : nullptr, buf ? buf + o : nullptr, k, a);
   });
 }
-
-#ifdef NW_WITH_CUDA
-// The same state handling as the CPU updates above; the loops run as one kernel per
-// parameter on the parameter's device, with the state tensors there too.
-template <typename T>
-void sgd_update_cuda(const OptimizerConfig& c, T* p, const T* g, Optimizer::ParamState& s, const Tensor& param, int64_t n) {
-  cuda::SgdStep<T> a{static_cast<T>(c.lr), static_cast<T>(c.weight_decay), static_cast<T>(c.momentum),
-                     static_cast<T>(1 - c.dampening), c.maximize ? T(-1) : T(1), c.nesterov, false};
-  T* buf = nullptr;
-  if (c.momentum != 0) buf = buffer(s, "momentum_buffer", param, &a.fresh).template data<T>();
-  cuda::sgd_update<T>(param.device().index, p, g, buf, n, a);
-}
-
-template <typename T>
-void adam_update_cuda(const OptimizerConfig& c, bool decoupled, T* p, const T* g, Optimizer::ParamState& s,
-                      const Tensor& param, int64_t n) {
-  s.step += 1;
-  const double bc1 = 1 - std::pow(c.beta1, static_cast<double>(s.step));
-  const double bc2 = 1 - std::pow(c.beta2, static_cast<double>(s.step));
-  cuda::AdamStep<T> a{static_cast<T>(c.lr / bc1), static_cast<T>(std::sqrt(bc2)), static_cast<T>(c.beta1),
-                      static_cast<T>(c.beta2), static_cast<T>(c.eps), static_cast<T>(c.weight_decay),
-                      static_cast<T>(1 - c.lr * c.weight_decay), c.maximize ? T(-1) : T(1), decoupled};
-  T* m = buffer(s, "exp_avg", param).template data<T>();
-  T* v = buffer(s, "exp_avg_sq", param).template data<T>();
-  T* vmax = c.amsgrad ? buffer(s, "max_exp_avg_sq", param).template data<T>() : nullptr;
-  cuda::adam_update<T>(param.device().index, p, g, m, v, vmax, n, a);
-}
-
-template <typename T>
-void rmsprop_update_cuda(const OptimizerConfig& c, T* p, const T* g, Optimizer::ParamState& s, const Tensor& param,
-                         int64_t n) {
-  s.step += 1;
-  cuda::RmspropStep<T> a{static_cast<T>(c.lr), static_cast<T>(c.alpha), static_cast<T>(c.eps),
-                         static_cast<T>(c.weight_decay), static_cast<T>(c.momentum), c.maximize ? T(-1) : T(1)};
-  T* sq = buffer(s, "square_avg", param).template data<T>();
-  T* ga = c.centered ? buffer(s, "grad_avg", param).template data<T>() : nullptr;
-  T* buf = c.momentum > 0 ? buffer(s, "momentum_buffer", param).template data<T>() : nullptr;
-  cuda::rmsprop_update<T>(param.device().index, p, g, sq, ga, buf, n, a);
-}
-#endif
-
-bool on_cuda(const Tensor& t) { return t.device().type == DeviceType::CUDA; }
 
 }  // namespace
 
@@ -229,15 +147,6 @@ void Optimizer::step() {
       T* pp = p.data<T>();
       const T* pg = gc.data<T>();
       int64_t n = p.numel();
-      if (on_cuda(p)) {
-#ifdef NW_WITH_CUDA
-        if (config_.kind == "sgd") sgd_update_cuda<T>(config_, pp, pg, state_[i], p, n);
-        else if (config_.kind == "adam") adam_update_cuda<T>(config_, false, pp, pg, state_[i], p, n);
-        else if (config_.kind == "adamw") adam_update_cuda<T>(config_, true, pp, pg, state_[i], p, n);
-        else rmsprop_update_cuda<T>(config_, pp, pg, state_[i], p, n);
-#endif
-        return;
-      }
       if (config_.kind == "sgd") sgd_update<T>(config_, pp, pg, state_[i], p, n);
       else if (config_.kind == "adam") adam_update<T>(config_, false, pp, pg, state_[i], p, n);
       else if (config_.kind == "adamw") adam_update<T>(config_, true, pp, pg, state_[i], p, n);
