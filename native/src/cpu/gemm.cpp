@@ -265,12 +265,13 @@ void gemm_team(const KernelSet<T>& ks, int threads, const Operand<T>& A, const O
   const int mr = ks.mr, nr = ks.nr;
   const int64_t kc_max = std::min<int64_t>(ks.kc, k);
   const int64_t nc_max = std::min<int64_t>(ks.nc, (n + nr - 1) / nr * nr);
-  // Row blocks: at most ks.mc rows, a multiple of mr, and a multiple of `threads` in
-  // number so that equal members finish together.
+  // Row blocks: at most ks.mc rows, a multiple of `threads` in number, and the mr-row
+  // tiles dealt out evenly (block b gets tiles [tiles·b/blocks, tiles·(b+1)/blocks)) so
+  // that equal members finish together.
+  const int64_t tiles = (m + mr - 1) / mr;
   int64_t blocks = (m + ks.mc - 1) / ks.mc;
-  blocks = (blocks + threads - 1) / threads * threads;
-  const int64_t mc_team = ((m + blocks - 1) / blocks + mr - 1) / mr * mr;
-  blocks = (m + mc_team - 1) / mc_team;
+  blocks = std::min(tiles, (blocks + threads - 1) / threads * threads);
+  const int64_t mc_team = (tiles + blocks - 1) / blocks * mr;  // the largest block
   const int64_t n_blocks = (n + ks.nc - 1) / ks.nc, k_blocks = (k + ks.kc - 1) / ks.kc;
   const size_t b_elems = size_t(nc_max * kc_max + 64 / sizeof(T));  // second buffer 64-byte aligned
   T* pb = static_cast<T*>(tls_pack_b.get(sizeof(T) * 2 * b_elems));
@@ -312,7 +313,7 @@ void gemm_team(const KernelSet<T>& ks, int threads, const Operand<T>& A, const O
         std::atomic<int64_t>& next = claimed[size_t(it)];
         for (int64_t blk = next.fetch_add(1, std::memory_order_relaxed); blk < blocks;
              blk = next.fetch_add(1, std::memory_order_relaxed)) {
-          const int64_t ic = blk * mc_team, mc = std::min(mc_team, m - ic);
+          const int64_t ic = tiles * blk / blocks * mr, mc = std::min(m, tiles * (blk + 1) / blocks * mr) - ic;
           pack_a(ks, A, ic, pc, mc, kc, pa);
           macro_kernel(ks, pa, bb, mc, nc, kc, alpha, beta_eff, c + ic * ldc + jc, ldc);
         }
