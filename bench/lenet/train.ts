@@ -7,6 +7,7 @@ import type { Graph } from '../../shared/graph/schema';
 import * as nw from '../../native/ts/index';
 import { Model, type OptimizerConfig } from '../../native/ts/model';
 import { loadIdxClassification } from '../../main/trainer/datasets/idx';
+import { rng } from '../../main/trainer/random';
 
 /** Compiles a graph with the project compiler; throws with the first error. */
 export function compilePlan(graph: Graph): Plan {
@@ -15,16 +16,6 @@ export function compilePlan(graph: Graph): Plan {
   return result.plan;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface ImageRun {
   plan: Plan;
@@ -45,7 +36,7 @@ export async function trainImageEpoch(run: ImageRun): Promise<void> {
   const model = new Model(run.plan);
   model.configureOptimizer(run.optimizer);
   const order = Int32Array.from({ length: count }, (_, i) => i);
-  const rnd = mulberry32(0);
+  const rnd = rng(0);
   for (let i = order.length - 1; i > 0; i -= 1) {
     const j = Math.floor(rnd() * (i + 1));
     [order[i], order[j]] = [order[j]!, order[i]!];

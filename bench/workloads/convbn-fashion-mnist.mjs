@@ -2,22 +2,11 @@
 // 128→10) on the first 20,000 Fashion-MNIST training images, Adam 1e-3, batch 64: training
 // samples/s of ours vs PyTorch, each at its best thread count and OpenBLAS configuration.
 // imageWorkload() is shared with lenet-fashion-mnist.mjs.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { bestReferenceEnvs, referencePython, repoRoot, runJson } from '../harness.mjs';
+import { FASHION_MNIST, needFashionMnist, describeImageRuns } from '../fashion.mjs';
 
-const DATA = process.env.NW_FASHION_MNIST ?? '/usr/share/datasets/fashion-mnist';
 const THREADS = [1, 2];
-
-function needData() {
-  if (!existsSync(join(DATA, 'train-images-idx3-ubyte.gz'))) {
-    throw new Error(`Fashion-MNIST not found in ${DATA}: apt-get install dataset-fashion-mnist (or set NW_FASHION_MNIST)`);
-  }
-}
-
-function describe(runs) {
-  return runs.map((r) => `${r.label ?? `${r.threads}t`} ${r.samples_per_s.toFixed(0)}/s acc ${r.accuracy.toFixed(3)}`).join(', ');
-}
 
 const best = (runs) => runs.reduce((a, b) => (b.samples_per_s > a.samples_per_s ? b : a));
 
@@ -27,9 +16,9 @@ export function imageWorkload({ name, order, ours, reference, minAccuracy }) {
     unit: 'samples/s',
     order,
     netwright() {
-      needData();
+      needFashionMnist();
       const runs = THREADS.map((t) => ({
-        ...runJson(join(repoRoot, 'node_modules/.bin/tsx'), [join(repoRoot, ours), DATA], {
+        ...runJson(join(repoRoot, 'node_modules/.bin/tsx'), [join(repoRoot, ours), FASHION_MNIST], {
           env: { ...process.env, NETWRIGHT_NUM_THREADS: String(t) },
         }),
         threads: t,
@@ -38,20 +27,20 @@ export function imageWorkload({ name, order, ours, reference, minAccuracy }) {
       if (minAccuracy !== undefined && top.accuracy < minAccuracy) {
         throw new Error(`accuracy after one epoch is ${top.accuracy}, below the ${minAccuracy} bar`);
       }
-      return { value: top.samples_per_s, detail: `ours ${describe(runs)}` };
+      return { value: top.samples_per_s, detail: `ours ${describeImageRuns(runs)}` };
     },
     reference() {
-      needData();
+      needFashionMnist();
       const runs = [];
       for (const t of THREADS)
         for (const { label, env } of bestReferenceEnvs({ OMP_NUM_THREADS: String(t), OPENBLAS_NUM_THREADS: String(t) }, { module: 'torch' })) {
-          runs.push({ ...runJson(referencePython, [join(repoRoot, reference), DATA, String(t)], { env }), label: `${label}/${t}t` });
+          runs.push({ ...runJson(referencePython, [join(repoRoot, reference), FASHION_MNIST, String(t)], { env }), label: `${label}/${t}t` });
         }
       const top = best(runs);
       return {
         value: top.samples_per_s,
         name: `PyTorch ${top.torch} (${top.label}), acc ${top.accuracy.toFixed(3)}`,
-        detail: `ref ${describe(runs)}`,
+        detail: `ref ${describeImageRuns(runs)}`,
       };
     },
   };
